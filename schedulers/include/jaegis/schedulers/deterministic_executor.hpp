@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "jaegis/schedulers/executor.hpp"
+#include "jaegis/schedulers/victim_order.hpp"
+
+namespace jaegis::sched {
+
+/// Runs runnables one at a time on the caller's thread, picking the next one at random from
+/// those ready with a seeded generator: the same seed and the same submissions give the same
+/// order, every time. Protocol tests run actors on it to make interleavings reproducible, and
+/// sweep seeds to explore them.
+///
+/// Not thread-safe: schedule() and the run calls must come from one thread (runnables that
+/// schedule others while they run do so on that thread).
+class deterministic_executor final : public executor {
+ public:
+  explicit deterministic_executor(std::uint64_t seed);
+
+  void schedule(runnable& r) noexcept override;
+  void stop() noexcept override;
+  std::size_t worker_count() const noexcept override { return 1; }
+  std::vector<worker_counters> counters() const override { return {counters_}; }
+  std::size_t sleeping_workers() const noexcept override { return 0; }
+  int current_worker() const noexcept override { return running_ ? 0 : -1; }
+
+  /// Runs one ready runnable, chosen by the seed. False if none was ready.
+  bool run_one();
+  /// Runs until nothing is ready or `max_runs` runs happened; returns the number of runs.
+  std::size_t run_until_idle(std::size_t max_runs = SIZE_MAX);
+  std::size_t ready() const noexcept { return ready_.size(); }
+
+ private:
+  std::vector<runnable*> ready_;
+  xorshift64 random_;
+  worker_counters counters_;
+  bool running_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace jaegis::sched

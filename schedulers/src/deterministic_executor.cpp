@@ -1,0 +1,42 @@
+#include "jaegis/schedulers/deterministic_executor.hpp"
+
+#include <utility>
+
+namespace jaegis::sched {
+
+deterministic_executor::deterministic_executor(std::uint64_t seed) : random_(seed) {
+  counters_.cpu = 0;
+}
+
+void deterministic_executor::schedule(runnable& r) noexcept {
+  if (!stopped_) ready_.push_back(&r);
+}
+
+void deterministic_executor::stop() noexcept {
+  stopped_ = true;
+  ready_.clear();
+}
+
+bool deterministic_executor::run_one() {
+  if (ready_.empty()) return false;
+  // Pick at random, remove by swapping with the last: O(1), and still a pure function of the
+  // seed and the sequence of submissions.
+  const std::size_t pick = static_cast<std::size_t>(random_.next() % ready_.size());
+  runnable* r = ready_[pick];
+  ready_[pick] = ready_.back();
+  ready_.pop_back();
+  running_ = true;
+  ++counters_.runs;
+  const run_result result = r->run();
+  running_ = false;
+  if (result == run_result::again) schedule(*r);
+  return true;
+}
+
+std::size_t deterministic_executor::run_until_idle(std::size_t max_runs) {
+  std::size_t runs = 0;
+  while (runs < max_runs && run_one()) ++runs;
+  return runs;
+}
+
+}  // namespace jaegis::sched
