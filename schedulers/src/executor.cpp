@@ -12,7 +12,17 @@
 #include "jaegis/schedulers/deterministic_executor.hpp"
 #include "jaegis/schedulers/sharing_executor.hpp"
 #include "jaegis/schedulers/work_stealing_executor.hpp"
+#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
+
+// ThreadSanitizer reads these suppressions at start-up. They live in this object because every
+// executor links it (pin_this_thread). moodycamel's ConcurrentQueue orders its slots with
+// standalone fences, which TSan does not model; its author documents the false reports. The
+// happens-before edge our code relies on (enqueue before dequeue of the same runnable) is
+// annotated in injection_queue.hpp, so races in runnables' data are still reported.
+#ifdef JAEGIS_TSAN
+extern "C" const char* __tsan_default_suppressions() { return "race:moodycamel::\n"; }
+#endif
 
 namespace jaegis::sched {
 namespace {

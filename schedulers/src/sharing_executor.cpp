@@ -5,13 +5,12 @@
 
 #include "jaegis/schedulers/sharing_executor.hpp"
 
-#include <concurrentqueue/concurrentqueue.h>
-
 #include <atomic>
 #include <thread>
 
 #include "jaegis/schedulers/event_count.hpp"
 #include "jaegis/schedulers/topology.hpp"
+#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
 
 namespace jaegis::sched {
@@ -37,19 +36,19 @@ struct sharing_executor::state {
   }
 
   void push(runnable* r) noexcept {
-    queue.enqueue(r);
+    queue.push(r);
     // seq_cst: the pusher's half of the handshake in event_count.hpp.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     sleepers.notify_one();
   }
 
   void main(sharing_worker& self) noexcept;
-  runnable* next(sharing_worker& self, moodycamel::ConsumerToken& token) noexcept;
+  runnable* next(sharing_worker& self, detail::injection_queue::consumer_token& token) noexcept;
 
   executor_config config;
   topology topo;
   std::vector<std::unique_ptr<sharing_worker>> workers;
-  moodycamel::ConcurrentQueue<runnable*> queue;
+  detail::injection_queue queue;
   event_count sleepers;
   alignas(cache_line_size) std::atomic<bool> stopping{false};
   bool stopped = false;
@@ -63,7 +62,7 @@ void sharing_executor::state::main(sharing_worker& self) noexcept {
   if (pin) {
     self.pinned.store(detail::pin_this_thread(topo.real_cpu(self.cpu)), std::memory_order_relaxed);
   }
-  moodycamel::ConsumerToken token(queue);
+  auto token = queue.make_consumer();
   // relaxed: a hint; stop() wakes sleepers after setting it and join() synchronises.
   while (!stopping.load(std::memory_order_relaxed)) {
     runnable* r = next(self, token);
@@ -75,10 +74,10 @@ void sharing_executor::state::main(sharing_worker& self) noexcept {
 }
 
 runnable* sharing_executor::state::next(sharing_worker& self,
-                                        moodycamel::ConsumerToken& token) noexcept {
+                                        detail::injection_queue::consumer_token& token) noexcept {
   runnable* r = nullptr;
   for (unsigned round = 0; round <= config.spin_rounds; ++round) {
-    if (queue.try_dequeue(token, r)) {
+    if (queue.pop(token, r)) {
       detail::counters_cell::add(self.counters.global_pulls);
       return r;
     }

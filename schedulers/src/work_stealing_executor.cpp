@@ -32,8 +32,6 @@
 
 #include "jaegis/schedulers/work_stealing_executor.hpp"
 
-#include <concurrentqueue/concurrentqueue.h>
-
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -41,6 +39,7 @@
 #include "jaegis/schedulers/chase_lev_deque.hpp"
 #include "jaegis/schedulers/event_count.hpp"
 #include "jaegis/schedulers/victim_order.hpp"
+#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
 
 namespace jaegis::sched {
@@ -65,7 +64,7 @@ struct work_stealing_executor::state {
   executor_config config;
   topology topo;
   std::vector<std::unique_ptr<worker>> workers;
-  moodycamel::ConcurrentQueue<runnable*> global;
+  detail::injection_queue global;
   event_count sleepers;
   alignas(cache_line_size) std::atomic<std::uint32_t> searching{0};
   alignas(cache_line_size) std::atomic<bool> stopping{false};
@@ -85,7 +84,7 @@ struct worker {
         deque(s.config.deque_capacity),
         victims(nodes, i),
         random(s.config.seed + 0x9e3779b97f4a7c15ull * (i + 1)),
-        consumer(s.global) {}
+        consumer(s.global.make_consumer()) {}
 
   void main() noexcept;
   void schedule_local(runnable* r) noexcept;
@@ -116,7 +115,7 @@ struct worker {
   chase_lev_deque<runnable> deque;
   const victim_order victims;
   xorshift64 random;
-  moodycamel::ConsumerToken consumer;
+  detail::injection_queue::consumer_token consumer;
   runnable* lifo = nullptr;  // owner-only: never stolen, so no atomics
   std::uint64_t tick = 0;
   detail::counters_cell counters;
@@ -154,10 +153,10 @@ void worker::push_back(runnable* r) noexcept {
         spill[n++] = item;
       }
       if (n == 0) break;
-      owner.global.enqueue_bulk(spill, n);
+      owner.global.push_bulk(spill, n);
       moved += n;
     }
-    if (!deque.push(r)) owner.global.enqueue(r);
+    if (!deque.push(r)) owner.global.push(r);
   }
   owner.notify_after_push();
 }
@@ -199,11 +198,11 @@ runnable* worker::pull_global() noexcept {
   runnable* batch[global_batch];
   const std::size_t room = deque.capacity() - deque.size();
   const std::size_t want = std::clamp<std::size_t>(room / 2, 1, global_batch);
-  const std::size_t n = owner.global.try_dequeue_bulk(consumer, batch, want);
+  const std::size_t n = owner.global.pop_bulk(consumer, batch, want);
   if (n == 0) return nullptr;
   detail::counters_cell::add(counters.global_pulls, n);
   for (std::size_t i = 1; i < n; ++i) {
-    if (!deque.push(batch[i])) owner.global.enqueue(batch[i]);
+    if (!deque.push(batch[i])) owner.global.push(batch[i]);
   }
   if (n > 1) owner.notify_after_push();
   return batch[0];
@@ -280,7 +279,7 @@ runnable* worker::steal_half(worker& victim) noexcept {
     if (first == nullptr) {
       first = item;
     } else if (!deque.push(item)) {
-      owner.global.enqueue(item);
+      owner.global.push(item);
     }
     ++taken;
   }
@@ -332,7 +331,7 @@ void work_stealing_executor::state::start() {
 }
 
 void work_stealing_executor::state::push_global(runnable* r) noexcept {
-  global.enqueue(r);
+  global.push(r);
   notify_after_push();
 }
 
