@@ -12,13 +12,16 @@ void deterministic_executor::schedule(runnable& r) noexcept {
   if (!stopped_) ready_.push_back(&r);
 }
 
-void deterministic_executor::stop() noexcept {
+void deterministic_executor::stop() noexcept { stopped_ = true; }
+
+void deterministic_executor::drain() noexcept {
+  stopped_ = false;  // run what is queued and what it schedules
+  run_until_idle();
   stopped_ = true;
-  ready_.clear();
 }
 
 bool deterministic_executor::run_one() {
-  if (ready_.empty()) return false;
+  if (ready_.empty() || stopped_) return false;
   // Pick at random, remove by swapping with the last: O(1), and still a pure function of the
   // seed and the sequence of submissions.
   const std::size_t pick = static_cast<std::size_t>(random_.next() % ready_.size());

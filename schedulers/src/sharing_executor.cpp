@@ -129,6 +129,16 @@ void sharing_executor::stop() noexcept {
   }
 }
 
+void sharing_executor::drain() noexcept {
+  stop();
+  auto token = state_->queue.make_consumer();
+  runnable* r = nullptr;
+  while (state_->queue.pop(token, r)) {
+    while (r->run() == run_result::again) {
+    }
+  }
+}
+
 std::size_t sharing_executor::worker_count() const noexcept { return state_->workers.size(); }
 
 std::vector<worker_counters> sharing_executor::counters() const {

@@ -378,6 +378,27 @@ void work_stealing_executor::stop() noexcept {
   }
 }
 
+void work_stealing_executor::drain() noexcept {
+  stop();
+  auto token = state_->global.make_consumer();
+  std::vector<runnable*> batch;
+  for (;;) {
+    for (auto& w : state_->workers) {
+      if (w->lifo != nullptr) batch.push_back(std::exchange(w->lifo, nullptr));
+      while (runnable* r = w->deque.pop()) batch.push_back(r);
+    }
+    runnable* r = nullptr;
+    while (state_->global.pop(token, r)) batch.push_back(r);
+    if (batch.empty()) return;
+    // What these schedule goes to the global queue (this is not a worker thread): next round.
+    for (runnable* item : batch) {
+      while (item->run() == run_result::again) {
+      }
+    }
+    batch.clear();
+  }
+}
+
 std::size_t work_stealing_executor::worker_count() const noexcept {
   return state_->workers.size();
 }

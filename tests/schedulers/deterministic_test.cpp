@@ -70,7 +70,11 @@ TEST_CASE("run_one and run_until_idle respect limits and stop", "[deterministic]
   CHECK(exec.run_until_idle(3) == 3);
   CHECK(exec.counters()[0].runs == 3);
   exec.stop();
-  CHECK(exec.ready() == 0);
-  exec.schedule(a);
+  const std::size_t queued = exec.ready();
+  exec.schedule(a);  // refused: stopped
+  CHECK(exec.ready() == queued);
   CHECK_FALSE(exec.run_one());
+  exec.drain();  // runs what was queued, to the end
+  CHECK(exec.ready() == 0);
+  CHECK(exec.counters()[0].runs == 7);  // a: 1 + 5 yields, b: 1
 }

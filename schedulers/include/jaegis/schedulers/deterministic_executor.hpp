@@ -14,6 +14,8 @@ namespace jaegis::sched {
 /// order, every time. Protocol tests run actors on it to make interleavings reproducible, and
 /// sweep seeds to explore them.
 ///
+/// stop() leaves queued runnables queued and refuses new ones; drain() then runs them.
+///
 /// Not thread-safe: schedule() and the run calls must come from one thread (runnables that
 /// schedule others while they run do so on that thread).
 class deterministic_executor final : public executor {
@@ -22,6 +24,7 @@ class deterministic_executor final : public executor {
 
   void schedule(runnable& r) noexcept override;
   void stop() noexcept override;
+  void drain() noexcept override;
   std::size_t worker_count() const noexcept override { return 1; }
   std::vector<worker_counters> counters() const override { return {counters_}; }
   std::size_t sleeping_workers() const noexcept override { return 0; }

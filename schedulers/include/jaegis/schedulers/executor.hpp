@@ -62,6 +62,11 @@ class executor {
   /// system) drains its work before it stops the executor. Idempotent.
   virtual void stop() noexcept = 0;
 
+  /// After stop(): runs every runnable still queued on the calling thread, and whatever those
+  /// schedule meanwhile, until none is left. The actor system calls it at shutdown, once every
+  /// actor has stopped, so that the last messages in flight are dropped or answered, not leaked.
+  virtual void drain() noexcept = 0;
+
   virtual std::size_t worker_count() const noexcept = 0;
   /// A snapshot of every worker's counters, indexed by worker.
   virtual std::vector<worker_counters> counters() const = 0;

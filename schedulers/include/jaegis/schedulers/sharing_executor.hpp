@@ -15,6 +15,7 @@ class sharing_executor final : public executor {
 
   void schedule(runnable& r) noexcept override;
   void stop() noexcept override;
+  void drain() noexcept override;
   std::size_t worker_count() const noexcept override;
   std::vector<worker_counters> counters() const override;
   std::size_t sleeping_workers() const noexcept override;
