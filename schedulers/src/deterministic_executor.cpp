@@ -4,12 +4,24 @@
 
 namespace jaegis::sched {
 
-deterministic_executor::deterministic_executor(std::uint64_t seed) : random_(seed) {
+deterministic_executor::deterministic_executor(std::uint64_t seed)
+    : driver_(std::this_thread::get_id()), random_(seed) {
   counters_.cpu = 0;
 }
 
 void deterministic_executor::schedule(runnable& r) noexcept {
-  if (!stopped_) ready_.push_back(&r);
+  if (driver_ == std::this_thread::get_id()) {
+    if (!stopped_) ready_.push_back(&r);
+    return;
+  }
+  std::lock_guard lock(inbox_mutex_);
+  inbox_.push_back(&r);
+}
+
+void deterministic_executor::merge_inbox() {
+  std::lock_guard lock(inbox_mutex_);
+  if (!stopped_) ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
+  inbox_.clear();
 }
 
 void deterministic_executor::stop() noexcept { stopped_ = true; }
@@ -21,6 +33,7 @@ void deterministic_executor::drain() noexcept {
 }
 
 bool deterministic_executor::run_one() {
+  merge_inbox();
   if (ready_.empty() || stopped_) return false;
   // Pick at random, remove by swapping with the last: O(1), and still a pure function of the
   // seed and the sequence of submissions.

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "jaegis/schedulers/executor.hpp"
@@ -16,8 +18,10 @@ namespace jaegis::sched {
 ///
 /// stop() leaves queued runnables queued and refuses new ones; drain() then runs them.
 ///
-/// Not thread-safe: schedule() and the run calls must come from one thread (runnables that
-/// schedule others while they run do so on that thread).
+/// The run calls must come from one thread, the driver (the one that constructed it). schedule() from
+/// the driver is plain; from any other thread (a timer firing) it goes through a locked inbox that
+/// the driver merges before each pick, so the order stays a function of the seed for everything
+/// the driver's own runs schedule.
 class deterministic_executor final : public executor {
  public:
   explicit deterministic_executor(std::uint64_t seed);
@@ -37,7 +41,12 @@ class deterministic_executor final : public executor {
   std::size_t ready() const noexcept { return ready_.size(); }
 
  private:
+  void merge_inbox();
+
   std::vector<runnable*> ready_;
+  std::mutex inbox_mutex_;
+  std::vector<runnable*> inbox_;  ///< schedules from threads other than the driver
+  std::thread::id driver_;
   xorshift64 random_;
   worker_counters counters_;
   bool running_ = false;

@@ -1,0 +1,28 @@
+# Actor-layer tests (the framework target's actors, requests, lifecycle, registry, stress).
+jaegis_add_test(framework_actor_basics_test SOURCES actor_basics_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_request_test SOURCES actor_request_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_lifecycle_test SOURCES actor_lifecycle_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_stress_test SOURCES actor_stress_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_alloc_test SOURCES actor_alloc_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_deterministic_test SOURCES actor_deterministic_test.cpp LIBS jaegis::framework)
+
+# A typed ref must refuse, at compile time, a message type its actor does not accept. The test
+# builds a source that tries it and expects the build to fail with our static_assert's message;
+# the same source without the bad send is built as part of `all`, so a failure for any other
+# reason would break the build instead of passing this test.
+add_executable(framework_compile_fail_control compile_fail/typed_send.cpp)
+target_link_libraries(framework_compile_fail_control PRIVATE jaegis::framework)
+add_executable(framework_compile_fail_typed_send EXCLUDE_FROM_ALL compile_fail/typed_send.cpp)
+target_compile_definitions(framework_compile_fail_typed_send PRIVATE JAEGIS_SEND_WRONG_TYPE=1)
+target_link_libraries(framework_compile_fail_typed_send PRIVATE jaegis::framework)
+add_test(NAME framework_compile_fail_typed_send
+  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target framework_compile_fail_typed_send)
+set_tests_properties(framework_compile_fail_typed_send PROPERTIES
+  PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
+add_executable(framework_compile_fail_typed_request EXCLUDE_FROM_ALL compile_fail/typed_send.cpp)
+target_compile_definitions(framework_compile_fail_typed_request PRIVATE JAEGIS_REQUEST_WRONG_TYPE=1)
+target_link_libraries(framework_compile_fail_typed_request PRIVATE jaegis::framework)
+add_test(NAME framework_compile_fail_typed_request
+  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target framework_compile_fail_typed_request)
+set_tests_properties(framework_compile_fail_typed_request PROPERTIES
+  PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
