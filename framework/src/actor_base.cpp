@@ -62,3 +62,7 @@ void actor_base::unlink(const actor_ref& other) {
 void actor_base::trap_exit(bool on) { cell_->extras().trap_exit = on; }
 
 }  // namespace jaegis
+
+namespace jaegis::detail {
+timers::timer_service& timers_of(actor_cell& cell) noexcept { return cell.system().timers(); }
+}  // namespace jaegis::detail

@@ -4,6 +4,7 @@ jaegis_add_test(framework_actor_request_test SOURCES actor_request_test.cpp LIBS
 jaegis_add_test(framework_actor_lifecycle_test SOURCES actor_lifecycle_test.cpp LIBS jaegis::framework)
 jaegis_add_test(framework_actor_stress_test SOURCES actor_stress_test.cpp LIBS jaegis::framework)
 jaegis_add_test(framework_actor_alloc_test SOURCES actor_alloc_test.cpp LIBS jaegis::framework)
+jaegis_add_test(framework_actor_timer_test SOURCES actor_timer_test.cpp LIBS jaegis::framework)
 jaegis_add_test(framework_actor_deterministic_test SOURCES actor_deterministic_test.cpp LIBS jaegis::framework)
 
 # A typed ref must refuse, at compile time, a message type its actor does not accept. The test

@@ -8,6 +8,7 @@
 
 #include "jaegis/framework/actor_cell.hpp"
 #include "jaegis/framework/behavior.hpp"
+#include "jaegis/framework/delayed_send.hpp"
 #include "jaegis/framework/error.hpp"
 #include "jaegis/framework/ref.hpp"
 #include "jaegis/framework/request.hpp"
