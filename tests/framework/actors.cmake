@@ -27,3 +27,10 @@ add_test(NAME framework_compile_fail_typed_request
   COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target framework_compile_fail_typed_request)
 set_tests_properties(framework_compile_fail_typed_request PROPERTIES
   PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
+
+# The example in framework/README.md and the project README, built and run as is.
+add_executable(framework_readme_two_agents readme/two_agents.cpp)
+target_link_libraries(framework_readme_two_agents PRIVATE jaegis::jaegis)
+add_test(NAME framework_readme_two_agents COMMAND framework_readme_two_agents)
+set_tests_properties(framework_readme_two_agents PROPERTIES
+  PASS_REGULAR_EXPRESSION "pinger: 100000 round trips" TIMEOUT 120)
