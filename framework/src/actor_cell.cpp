@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 #include "jaegis/framework/actor.hpp"
@@ -88,6 +89,16 @@ void actor_cell::quit(exit_reason reason) noexcept {
 
 bool actor_cell::holding_user_messages() const noexcept {
   return extras_ != nullptr && extras_->pending != nullptr && extras_->pending->exclusive_waits > 0;
+}
+
+void actor_cell::forward_current(actor_cell* to) {
+  if (to == nullptr) throw std::invalid_argument("jaegis: forward to an empty ref");
+  if (current_ == nullptr || current_->has(response_message) || forwarded_ != nullptr) {
+    throw std::logic_error("jaegis: forward() outside a handler, or twice for one message");
+  }
+  to->retain();  // the envelope is handed over after the handler returns
+  forwarded_ = current_;
+  target_of_forward_ = to;
 }
 
 sched::run_result actor_cell::run() noexcept {
@@ -263,9 +274,15 @@ void actor_cell::invoke(envelope* e) noexcept {
     respond_error(*e, error(errc::unhandled_exception, "unknown exception"));
     quit(error(errc::unhandled_exception, "unknown exception"));
   }
-  if (e->reply_to != nullptr) respond(*e, unit_t{});  // a request whose handler returned void
   current_ = nullptr;
-  e->destroy(e);
+  if (e == forwarded_) {
+    forwarded_ = nullptr;  // it lives on in another mailbox
+    target_of_forward_->enqueue(e);
+    target_of_forward_->release();
+  } else {
+    if (e->reply_to != nullptr) respond(*e, unit_t{});  // a request whose handler returned void
+    e->destroy(e);
+  }
   if (stopping_ && !terminated_) terminate(extras().reason);
 }
 

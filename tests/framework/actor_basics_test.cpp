@@ -187,3 +187,51 @@ TEST_CASE("actor_system_config::from_env validates JAEGIS_THROUGHPUT", "[actor][
   ::unsetenv("JAEGIS_THROUGHPUT");
   CHECK(actor_system_config::from_env().throughput == 128);
 }
+
+namespace {
+struct job {
+  int x;
+};
+struct result_msg {
+  int y;
+};
+struct doubler : actor<doubler, job> {
+  int on(job& j) { return 2 * j.x; }
+};
+/// Forwards jobs to a doubler: requests keep their requester, so the answer goes straight back.
+struct relay : actor<relay, job> {
+  explicit relay(ref<doubler> d) : next(std::move(d)) {}
+  void on(job&) { forward(next); }
+  ref<doubler> next;
+};
+/// Replies to plain sends with a message back to the sender.
+struct echo : actor<echo, job> {
+  void on(job& j) { reply(result_msg{j.x}); }
+};
+struct asker : actor<asker, job, result_msg> {
+  asker(actor_ref r, actor_ref e, std::atomic<int>* a, std::atomic<int>* b)
+      : via_relay(std::move(r)), to_echo(std::move(e)), answer(a), echoed(b) {}
+  void on(job& j) {
+    request<int>(via_relay, job{j.x}, 5s).then([this](int& v) { answer->store(v); },
+                                              [this](const error&) { answer->store(-1); });
+    to_echo.send(job{j.x + 1});
+  }
+  void on(result_msg& r) { echoed->store(r.y); }
+  actor_ref via_relay, to_echo;
+  std::atomic<int>* answer;
+  std::atomic<int>* echoed;
+};
+}  // namespace
+
+TEST_CASE("forward hands a request on; reply answers a plain send", "[actor]") {
+  actor_system sys(quiet_config());
+  std::atomic<int> answer{0}, echoed{0};
+  auto d = sys.spawn<doubler>();
+  auto r = sys.spawn<relay>(d);
+  auto e = sys.spawn<echo>();
+  auto a = sys.spawn<asker>(r, e, &answer, &echoed);
+  a.send(job{21});
+  REQUIRE(eventually([&] { return answer.load() != 0 && echoed.load() != 0; }));
+  CHECK(answer.load() == 42);
+  CHECK(echoed.load() == 22);
+}

@@ -85,6 +85,25 @@ class actor_base {
     return request_handle<R>(*cell_, id, timeout);
   }
 
+  /// Answers the current message: if it is a request, `msg` becomes its response (the handler's
+  /// return value, if any, is then ignored); otherwise `msg` is sent to its sender, if that was an
+  /// actor that still exists.
+  template <class M>
+  void reply(M&& msg) {
+    detail::envelope* e = cell_->current();
+    if (e == nullptr) return;
+    if (e->reply_to != nullptr) {
+      detail::respond(*e, std::forward<M>(msg));
+    } else if (actor_ref sender = current_sender()) {
+      sender.send(std::forward<M>(msg));
+    }
+  }
+
+  /// Hands the current message, unchanged (its sender, and the request and its requester if it is
+  /// one), to `to`: the envelope itself moves, nothing is copied. The handler must not touch the
+  /// message after forwarding it.
+  void forward(const actor_ref& to) { cell_->forward_current(to.cell()); }
+
   /// The sender of the current message, if it was an actor that still exists.
   actor_ref current_sender() const;
 

@@ -110,6 +110,8 @@ class actor_cell final : public sched::runnable {
   envelope* current() const noexcept { return current_; }
   std::uint64_t next_request_id() noexcept { return ++request_ids_; }
   void quit(exit_reason reason) noexcept;
+  /// Moves the current envelope to `to` (see actor_base::forward).
+  void forward_current(actor_cell* to);
 
   /// The actor running on this thread, or nullptr.
   static actor_cell* running() noexcept;
@@ -141,6 +143,8 @@ class actor_cell final : public sched::runnable {
   void (*destroy_object_)(actor_base*) noexcept = nullptr;
   actor_extras* extras_ = nullptr;
   envelope* current_ = nullptr;
+  envelope* forwarded_ = nullptr;          ///< the current envelope, once forward() claimed it
+  actor_cell* target_of_forward_ = nullptr;  ///< counted until the envelope is handed over
   std::size_t block_size_;
   std::uint64_t request_ids_ = 0;
   std::uint32_t throughput_;
