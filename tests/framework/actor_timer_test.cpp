@@ -80,13 +80,13 @@ TEST_CASE("a periodic send stops by itself when its target stops", "[timer]") {
   CHECK(ticks.load() >= 3);
 }
 
-TEST_CASE("10^5 pending delayed sends are released at shutdown without leaks", "[timer][leak]") {
+TEST_CASE("10^6 pending delayed sends are cheap and released at shutdown", "[timer][leak]") {
   const std::uint64_t blocks_before = mem::stats().live_blocks;
   {
     actor_system sys(quiet_config());
     std::atomic<int> ticks{0};
     auto c = sys.spawn<clockwork>(&ticks);
-    for (std::size_t i = 0; i < scaled(100000); ++i) {
+    for (std::size_t i = 0; i < scaled(1'000'000); ++i) {
       delayed_send(c, std::chrono::hours(1), tick{});
     }
     c.reset();
