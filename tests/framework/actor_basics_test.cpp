@@ -223,7 +223,7 @@ struct asker : actor<asker, job, result_msg> {
 };
 }  // namespace
 
-TEST_CASE("forward hands a request on; reply answers a plain send", "[actor]") {
+TEST_CASE("forward hands a request on, reply answers a plain send", "[actor]") {
   actor_system sys(quiet_config());
   std::atomic<int> answer{0}, echoed{0};
   auto d = sys.spawn<doubler>();

@@ -85,7 +85,7 @@ std::vector<std::string> run_auction(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("an auction protocol: same seed, same trace; every seed, one award", "[deterministic]") {
+TEST_CASE("an auction protocol: same seed gives the same trace, every seed one award", "[deterministic]") {
   const auto first = run_auction(11);
   CHECK(first == run_auction(11));
   std::size_t distinct = 0;

@@ -3,8 +3,28 @@
 // Each test compares stats() before and after, so the tests are independent of their order and of
 // the pools earlier tests left behind (pools are never destroyed).
 
+#include "jaegis/framework/pool.hpp"
+
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <latch>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "jaegis/framework/size_class.hpp"
+#include "jaegis/schedulers/topology.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_TEST_ASAN 1
 #elif defined(__has_feature)
@@ -15,24 +35,6 @@
 #ifdef POOL_TEST_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
-
-#include <catch2/catch.hpp>
-#include <condition_variable>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
-#include <jaegis/framework/pool.hpp>
-#include <jaegis/framework/size_class.hpp>
-#include <jaegis/schedulers/topology.hpp>
-#include <latch>
-#include <mutex>
-#include <new>
-#include <optional>
-#include <stdexcept>
-#include <thread>
-#include <utility>
-#include <vector>
 
 namespace mem = jaegis::mem;
 

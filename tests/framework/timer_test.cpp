@@ -757,10 +757,18 @@ TEST_CASE("timer_service: cancelled timers are reclaimed in batches", "[timer_se
   const std::size_t count = 640;
   std::vector<probe> probes(count);
   std::vector<timer_handle> handles(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    handles[i] = service.schedule_cancellable(&probes[i], clock_type::now() + 1h);
+  // The first half in decreasing deadline order: each is earlier than the thread's sleep target,
+  // so each wakes it, and all end up armed in the wheel.
+  const auto far = clock_type::now() + 1h;
+  for (std::size_t i = 0; i < count / 2; ++i) {
+    handles[i] = service.schedule_cancellable(&probes[i], far - std::chrono::seconds(i));
   }
-  eventually([&] { return service.stats().pending == count; });  // all armed, thread asleep
+  eventually([&] { return service.stats().pending == count / 2; });
+  // The second half later than the target: no wake-up, they stay queued in the inbox. Cancels of
+  // both kinds count toward the batch.
+  for (std::size_t i = count / 2; i < count; ++i) {
+    handles[i] = service.schedule_cancellable(&probes[i], far + 1h);
+  }
   for (auto& h : handles) {
     CHECK(h.cancel());
     h.reset();
