@@ -148,7 +148,8 @@ sched::executor& actor_system::new_detached_executor() {
   // Reap the threads of detached actors that are gone.
   std::erase_if(detached_, [](const std::unique_ptr<sched::executor>& e) {
     auto* d = static_cast<detail::detached_executor*>(e.get());
-    return d->retired();  // the destructor joins the (finishing) thread
+    // The destructor joins the (finishing) thread; never our own (an on_stop spawning).
+    return d->retired() && d->current_worker() != 0;
   });
   detached_.push_back(std::make_unique<detail::detached_executor>());
   return *detached_.back();
@@ -201,8 +202,11 @@ void actor_system::shutdown() {
   executor_->drain();
   {
     std::lock_guard lock(rare_mutex_);
-    for (auto& d : detached_) d->drain();
-    detached_.clear();  // joins the threads
+    for (auto& d : detached_) {
+      d->stop();   // join its thread first: drain() runs on this one
+      d->drain();
+    }
+    detached_.clear();
   }
 }
 

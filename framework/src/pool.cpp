@@ -6,6 +6,8 @@
 // The header is written once, by the owner, before any block of the slab exists; afterwards every
 // thread only reads it (the line is shared read-only, never ping-ponged).
 
+#include "jaegis/framework/pool.hpp"
+
 #include <numa.h>
 #include <pthread.h>
 #include <sched.h>
@@ -14,11 +16,11 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <jaegis/framework/pool.hpp>
-#include <jaegis/schedulers/cache_line.hpp>
-#include <jaegis/schedulers/topology.hpp>
 #include <mutex>
 #include <new>
+
+#include "jaegis/schedulers/cache_line.hpp"
+#include "jaegis/schedulers/topology.hpp"
 
 #if defined(JAEGIS_USE_JEMALLOC) && JAEGIS_USE_JEMALLOC
 #include <jemalloc/jemalloc.h>

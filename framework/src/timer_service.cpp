@@ -187,14 +187,22 @@ bool timer_service::cancel(timer_node* n) noexcept {
   std::uint32_t state = n->state_.load(std::memory_order_relaxed);
   for (;;) {
     switch (state) {
-      case timer_node::queued:
       case timer_node::firing:
-        // The timer thread will find the node cancelled (when it takes the inbox, or when fire()
-        // returns) and drop its reference itself. acquire/relaxed: see the `armed` case; here
-        // nothing follows the CAS.
+        // The timer thread finds the node cancelled when fire() returns, and drops it then.
+        // acquire: as below (nothing follows here, but one order for every cancelling CAS).
         if (n->state_.compare_exchange_weak(state, timer_node::cancelled,
                                             std::memory_order_acquire,
                                             std::memory_order_relaxed)) {
+          return true;
+        }
+        break;
+      case timer_node::queued:
+        // Still in the inbox: the timer thread drops it when it takes the inbox.
+        // acquire: as below.
+        if (n->state_.compare_exchange_weak(state, timer_node::cancelled,
+                                            std::memory_order_acquire,
+                                            std::memory_order_relaxed)) {
+          count_cancel();
           return true;
         }
         break;
@@ -210,16 +218,21 @@ bool timer_service::cancel(timer_node* n) noexcept {
             n->unref();
             return true;
           }
-          // relaxed: a counter that only paces wake-ups; push() already published the node.
-          if (pending_cancels_.fetch_add(1, std::memory_order_relaxed) + 1 == cancel_batch_) {
-            maybe_wake(0);  // any sleeping target is above 0
-          }
+          count_cancel();
           return true;
         }
         break;
       default:  // idle, fired, cancelled
         return false;
     }
+  }
+}
+
+void timer_service::count_cancel() noexcept {
+  // relaxed: a counter that only paces wake-ups; the cancelled node is already in the inbox
+  // (queued, or pushed back by cancel()), published by a push.
+  if (pending_cancels_.fetch_add(1, std::memory_order_relaxed) + 1 == cancel_batch_) {
+    maybe_wake(0);  // any sleeping target is above 0
   }
 }
 

@@ -13,8 +13,8 @@
 #include "jaegis/framework/ref.hpp"
 #include "jaegis/framework/request.hpp"
 #include "jaegis/framework/response.hpp"
-#include "jaegis/framework/task.hpp"
 #include "jaegis/framework/system_messages.hpp"
+#include "jaegis/framework/task.hpp"
 
 namespace jaegis {
 
@@ -154,8 +154,8 @@ class actor : public actor_base {
   void become(Handlers&&... handlers) {
     static_assert((accepts<detail::handler_arg_t<Handlers>> && ...),
                   "jaegis: become() handler takes a message type this actor does not accept");
-    behavior_.reset(new detail::behavior_impl<std::decay_t<Handlers>...>(
-        std::forward<Handlers>(handlers)...));
+    behavior_.reset(
+        new detail::behavior_impl<std::decay_t<Handlers>...>(std::forward<Handlers>(handlers)...));
   }
   void unbecome() noexcept { behavior_.reset(); }
 

@@ -143,7 +143,7 @@ class actor_cell final : public sched::runnable {
   void (*destroy_object_)(actor_base*) noexcept = nullptr;
   actor_extras* extras_ = nullptr;
   envelope* current_ = nullptr;
-  envelope* forwarded_ = nullptr;          ///< the current envelope, once forward() claimed it
+  envelope* forwarded_ = nullptr;            ///< the current envelope, once forward() claimed it
   actor_cell* target_of_forward_ = nullptr;  ///< counted until the envelope is handed over
   std::size_t block_size_;
   std::uint64_t request_ids_ = 0;

@@ -1,18 +1,18 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
 #include <new>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "jaegis/framework/actor.hpp"
 #include "jaegis/framework/actor_cell.hpp"
@@ -134,8 +134,9 @@ void* object_storage(actor_cell* cell) noexcept;
 
 template <class A, class... Args>
 ref<A> actor_system::spawn_on(sched::executor& home, bool detached, Args&&... args) {
-  static_assert(std::is_base_of_v<actor_base, A>, "jaegis: spawn<A> needs A to derive from "
-                                                  "jaegis::actor<A, Messages...>");
+  static_assert(std::is_base_of_v<actor_base, A>,
+                "jaegis: spawn<A> needs A to derive from "
+                "jaegis::actor<A, Messages...>");
   static_assert(alignof(A) <= alignof(std::max_align_t),
                 "jaegis: actor classes may not be over-aligned");
   detail::actor_cell* cell = new_cell(sizeof(A), home, detached);
@@ -149,7 +150,8 @@ ref<A> actor_system::spawn_on(sched::executor& home, bool detached, Args&&... ar
     throw;
   }
   detail::constructing_cell() = outer;
-  launch(cell, object, type_id<A>(), +[](actor_base* p) noexcept { static_cast<A*>(p)->~A(); });
+  launch(
+      cell, object, type_id<A>(), +[](actor_base* p) noexcept { static_cast<A*>(p)->~A(); });
   return ref<A>::adopt(cell);
 }
 

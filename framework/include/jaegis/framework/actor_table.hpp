@@ -21,8 +21,8 @@ namespace jaegis::detail {
 ///
 /// Free indices go on a lock-free stack whose head carries an ABA tag.
 struct actor_slot {
-  std::atomic<std::uint64_t> state{0};     ///< generation << 32 | strong count
-  std::atomic<actor_cell*> cell{nullptr};  ///< the actor while the count is not zero
+  std::atomic<std::uint64_t> state{0};      ///< generation << 32 | strong count
+  std::atomic<actor_cell*> cell{nullptr};   ///< the actor while the count is not zero
   std::atomic<std::uint32_t> next_free{0};  ///< free-list link while free
 };
 
@@ -75,7 +75,7 @@ class actor_table {
   std::uint32_t pop_free() noexcept;
 
   std::unique_ptr<std::atomic<actor_slot*>[]> segments_;
-  alignas(64) std::atomic<std::uint64_t> free_head_{0};  ///< tag << 32 | index (0: empty)
+  alignas(64) std::atomic<std::uint64_t> free_head_{0};   ///< tag << 32 | index (0: empty)
   alignas(64) std::atomic<std::uint32_t> next_index_{1};  ///< index 0 is never used
 };
 

@@ -23,7 +23,10 @@ timers::timer_service& timers_of(actor_cell& cell) noexcept;
 template <class M>
 struct delayed_message final : timers::timer_node {
   delayed_message(actor_cell* to, actor_id from, M m, bool repeat)
-      : timer_node(&fire, &release), target(to), sender(from), message(std::move(m)),
+      : timer_node(&fire, &release),
+        target(to),
+        sender(from),
+        message(std::move(m)),
         periodic(repeat) {
     target->retain();
   }

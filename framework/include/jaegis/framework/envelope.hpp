@@ -23,7 +23,7 @@ struct mailbox_node {
 };
 
 enum envelope_flags : std::uint16_t {
-  system_message = 1,  ///< exit, down, timeout, monitor bookkeeping: handled before user messages
+  system_message = 1,    ///< exit, down, timeout, monitor bookkeeping: handled before user messages
   request_message = 2,   ///< expects a response: `reply_to` holds a reference to the requester
   response_message = 4,  ///< answers request `request_id`
   error_response = 8,    ///< the response carries an `error` instead of a value

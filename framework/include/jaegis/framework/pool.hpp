@@ -43,10 +43,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <jaegis/framework/size_class.hpp>
 #include <new>
 #include <type_traits>
 #include <utility>
+
+#include "jaegis/framework/size_class.hpp"
 
 namespace jaegis::mem {
 

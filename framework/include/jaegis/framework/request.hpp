@@ -107,7 +107,8 @@ bool extract_response(envelope& e, std::optional<result<R>>& out) {
   } else if (e.type == type_id<R>()) {
     out.emplace(std::move(e.payload<R>()));
   } else {
-    out.emplace(error(errc::bad_response, "the response has another type than the request expects"));
+    out.emplace(
+        error(errc::bad_response, "the response has another type than the request expects"));
   }
   return true;
 }
@@ -178,8 +179,8 @@ class [[nodiscard]] request_handle {
   template <class OnValue, class OnError>
   void then(OnValue&& on_value, OnError&& on_error) && {
     using handler = detail::callback_handler<R, std::decay_t<OnValue>, std::decay_t<OnError>>;
-    register_handler(mem::make<handler>(std::forward<OnValue>(on_value),
-                                        std::forward<OnError>(on_error)));
+    register_handler(
+        mem::make<handler>(std::forward<OnValue>(on_value), std::forward<OnError>(on_error)));
   }
 
   // Awaitable: `result<R> r = co_await request(...)`.

@@ -29,7 +29,8 @@
 // A one-shot timer fires exactly once or not at all: cancel() returns true iff its CAS moved the
 // node to `cancelled` before the timer thread's CAS moved it to `fired`; if it returns true, fire
 // never runs. For a periodic timer, cancel() returning true means no fire *starts* after it returns
-// (one already running on the timer thread finishes); cancelling from inside its own fire() stops it.
+// (one already running on the timer thread finishes); cancelling from inside its own fire() stops
+// it.
 //
 // Commands. schedule() pushes the node onto a lock-free inbox: an intrusive Treiber stack that the
 // timer thread empties with one exchange and reverses, so that timers scheduled by one thread for
@@ -44,9 +45,11 @@
 // and re-checks the inbox; schedule() pushes, then reads the target (both seq_cst: a Dekker pair,
 // so either the thread sees the push or the pusher sees the target). A pusher makes the wake-up
 // syscall only if its deadline is earlier than the target, and only the one whose CAS swaps the
-// target for `awake` does. Cancels never need the thread promptly (a cancelled timer cannot fire),
-// so they wake it only every `cancel_batch` cancels, which bounds the memory held by cancelled
-// timers that wait for reclamation without a syscall per cancel.
+// target for `awake` does. A later deadline leaves its node in the inbox until the thread's next
+// round, which comes by the target at the latest, so before that deadline. Cancels never need the
+// thread promptly (a cancelled timer cannot fire), so they wake it only every `cancel_batch`
+// cancels: that bounds the cancelled timers waiting for reclamation (about cancel_batch of them,
+// queued or armed) with one syscall per batch rather than one per cancel.
 //
 // Time. Ticks count from the service's start; a deadline is rounded up to a tick and the wheel is
 // advanced to the current tick rounded down, so a timer never fires before its deadline. A periodic
@@ -57,10 +60,12 @@
 //   1. set the stop flag and wake the thread; it finishes its current round (fire what is due);
 //   2. it unlinks every node of the wheel and cancels each still `armed` (dropping the service's
 //      reference); one already cancelled is left to the inbox step or to its canceller;
-//   3. it swaps the inbox for a `closed` mark, taking the last commands: queued nodes are cancelled,
-//      cancelled ones dropped. A schedule() that finds the inbox closed cancels its node and returns
-//      false; a cancel() that finds it closed drops the service's reference itself (its node is
-//      already out of the wheel, step 2). Nothing leaks, nothing fires after stop() returns.
+//   3. it swaps the inbox for a `closed` mark, taking the last commands: queued nodes are
+//   cancelled,
+//      cancelled ones dropped. A schedule() that finds the inbox closed cancels its node and
+//      returns false; a cancel() that finds it closed drops the service's reference itself (its
+//      node is already out of the wheel, step 2). Nothing leaks, nothing fires after stop()
+//      returns.
 //   stop() returns the number of pending timers it cancelled. It must not be called from fire().
 //
 // Namespace jaegis::timers: the timer machinery is a self-contained part of the framework layer;
@@ -153,7 +158,8 @@ class timer_service {
   };
 
   struct stats_t {
-    std::uint64_t pending = 0;    ///< nodes in the wheel, as of the thread's last round
+    std::uint64_t pending = 0;    ///< nodes in the wheel, as of the thread's last round (a node
+                                  ///< scheduled since then may still wait in the inbox)
     std::uint64_t fired = 0;      ///< fire() calls
     std::uint64_t cancelled = 0;  ///< timers cancelled (by cancel() or stop()) and reclaimed
     std::uint64_t wakeups = 0;    ///< times the thread returned from a sleep
@@ -201,6 +207,7 @@ class timer_service {
                std::uint32_t refs) noexcept;
   bool push(timer_node* n) noexcept;
   void maybe_wake(std::uint64_t deadline) noexcept;
+  void count_cancel() noexcept;
   void wake() noexcept;
   std::uint64_t tick_of(clock::time_point t) const noexcept;
   std::uint64_t now_tick() const noexcept;

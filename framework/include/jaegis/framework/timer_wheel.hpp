@@ -8,15 +8,15 @@
 // now() is the tick the wheel was last advanced to: every node whose deadline is <= now() has been
 // handed out.
 //
-// Layout. A deadline is read as base-64 digits. A node lives at level L, slot s, where L is the most
-// significant digit in which its deadline differs from now(), and s is the deadline's digit L. Six
-// levels of 64 slots: a level-0 slot is one tick, a level-L slot 64^L ticks, and the levels span
-// 2^36 ticks (795 days at 1 ms). Three more lists sit beside the slots:
+// Layout. A deadline is read as base-64 digits. A node lives at level L, slot s, where L is the
+// most significant digit in which its deadline differs from now(), and s is the deadline's digit L.
+// Six levels of 64 slots: a level-0 slot is one tick, a level-L slot 64^L ticks, and the levels
+// span 2^36 ticks (795 days at 1 ms). Three more lists sit beside the slots:
 //   - overdue:  nodes inserted with a deadline <= now(); the next advance() fires them first.
 //   - overflow: nodes whose deadline differs from now() above the top level (more than 2^36 ticks
-//               ahead, or across a 2^36-tick boundary). This is the top level's 65th slot: each time
-//               now() enters a new 2^36-tick span, advance() re-places the overflow list, so a far
-//               node is looked at once per span until it fits, and is never fired early.
+//               ahead, or across a 2^36-tick boundary). This is the top level's 65th slot: each
+//               time now() enters a new 2^36-tick span, advance() re-places the overflow list, so a
+//               far node is looked at once per span until it fits, and is never fired early.
 //   - batch:    the list advance() is working through (a slot it has just reached).
 //
 // Why the earliest timer is cheap to find. Since a node's digit at its level is strictly greater
@@ -122,8 +122,8 @@ class timer_wheel {
 
   /// The tick of the earliest node: advance(next_deadline()) fires at least it. Exact, except that
   /// it may be earlier than the true earliest deadline when the node that set it was cancelled, or
-  /// for overflow nodes (then it is the start of the next 2^36-tick span, where they are re-placed).
-  /// now() if overdue nodes wait; `never` if the wheel is empty. O(levels).
+  /// for overflow nodes (then it is the start of the next 2^36-tick span, where they are
+  /// re-placed). now() if overdue nodes wait; `never` if the wheel is empty. O(levels).
   std::uint64_t next_deadline() const noexcept;
 
   std::uint64_t now() const noexcept { return elapsed_; }
