@@ -275,7 +275,9 @@ void actor_cell::invoke(envelope* e) noexcept {
     quit(error(errc::unhandled_exception, "unknown exception"));
   }
   current_ = nullptr;
-  if (e == forwarded_) {
+  if (e == adopted_) {
+    adopted_ = nullptr;  // a suspended coroutine handler owns it now (task.hpp)
+  } else if (e == forwarded_) {
     forwarded_ = nullptr;  // it lives on in another mailbox
     target_of_forward_->enqueue(e);
     target_of_forward_->release();

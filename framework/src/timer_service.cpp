@@ -68,7 +68,9 @@ timer_handle& timer_handle::operator=(timer_handle&& other) noexcept {
   return *this;
 }
 
-bool timer_handle::cancel() noexcept { return node_ != nullptr && service_->cancel(node_); }
+bool timer_handle::cancel() noexcept {
+  return node_ != nullptr && service_->cancel(node_);
+}
 
 void timer_handle::reset() noexcept {
   if (node_ == nullptr) return;
@@ -88,7 +90,9 @@ timer_service::timer_service(config cfg)
   pthread_setname_np(thread_.native_handle(), "jaegis-timer");
 }
 
-timer_service::~timer_service() { stop(); }
+timer_service::~timer_service() {
+  stop();
+}
 
 timer_node* timer_service::closed() noexcept {
   // A pointer no node can have (misaligned), never dereferenced: the inbox's "stopped" mark.
@@ -99,7 +103,8 @@ std::uint64_t timer_service::tick_of(clock::time_point t) const noexcept {
   const std::int64_t ns = steady_ns(t);
   if (ns <= epoch_ns_) return 0;
   // Unsigned subtraction is exact here: the true difference is positive and below 2^64.
-  const std::uint64_t delta = static_cast<std::uint64_t>(ns) - static_cast<std::uint64_t>(epoch_ns_);
+  const std::uint64_t delta =
+      static_cast<std::uint64_t>(ns) - static_cast<std::uint64_t>(epoch_ns_);
   const auto tick = static_cast<std::uint64_t>(tick_ns_);
   return delta / tick + (delta % tick != 0 ? 1 : 0);  // round up: never fire early
 }
@@ -156,8 +161,8 @@ bool timer_service::push(timer_node* n) noexcept {
     // seq_cst on success: its release half publishes the node to take_inbox()'s acquire, and the
     // total order puts this push before maybe_wake()'s read of sleep_target_ (the Dekker pair
     // with sleep_until()). acquire on failure: as the load above.
-  } while (!inbox_.compare_exchange_weak(head, n, std::memory_order_seq_cst,
-                                         std::memory_order_acquire));
+  } while (
+      !inbox_.compare_exchange_weak(head, n, std::memory_order_seq_cst, std::memory_order_acquire));
   return true;
 }
 
@@ -190,8 +195,7 @@ bool timer_service::cancel(timer_node* n) noexcept {
       case timer_node::firing:
         // The timer thread finds the node cancelled when fire() returns, and drops it then.
         // acquire: as below (nothing follows here, but one order for every cancelling CAS).
-        if (n->state_.compare_exchange_weak(state, timer_node::cancelled,
-                                            std::memory_order_acquire,
+        if (n->state_.compare_exchange_weak(state, timer_node::cancelled, std::memory_order_acquire,
                                             std::memory_order_relaxed)) {
           return true;
         }
@@ -199,8 +203,7 @@ bool timer_service::cancel(timer_node* n) noexcept {
       case timer_node::queued:
         // Still in the inbox: the timer thread drops it when it takes the inbox.
         // acquire: as below.
-        if (n->state_.compare_exchange_weak(state, timer_node::cancelled,
-                                            std::memory_order_acquire,
+        if (n->state_.compare_exchange_weak(state, timer_node::cancelled, std::memory_order_acquire,
                                             std::memory_order_relaxed)) {
           count_cancel();
           return true;
@@ -210,8 +213,7 @@ bool timer_service::cancel(timer_node* n) noexcept {
         // acquire: pairs with the timer thread's release when it armed the node (every later
         // state change is a read-modify-write, so it extends that release sequence): its last
         // read of inbox_next_ happens before push() below reuses the link.
-        if (n->state_.compare_exchange_weak(state, timer_node::cancelled,
-                                            std::memory_order_acquire,
+        if (n->state_.compare_exchange_weak(state, timer_node::cancelled, std::memory_order_acquire,
                                             std::memory_order_relaxed)) {
           if (!push(n)) {
             // Stopped: shutdown() has unlinked the node already and left its reference to us.
@@ -312,8 +314,7 @@ void timer_service::on_expired(wheel_node* w) noexcept {
   if (n->period_ == 0) {
     // relaxed: this CAS and cancel()'s decide the race by which one leaves `armed`; the winner
     // needs nothing from the loser (the node's contents came with the inbox's acquire).
-    if (n->state_.compare_exchange_strong(expected, timer_node::fired,
-                                          std::memory_order_relaxed)) {
+    if (n->state_.compare_exchange_strong(expected, timer_node::fired, std::memory_order_relaxed)) {
       n->fire_(n);
       ++fired_;
       n->unref();
@@ -331,7 +332,8 @@ void timer_service::on_expired(wheel_node* w) noexcept {
   // whole periods when late keeps one advance from firing the same timer back to back.
   const std::uint64_t period = n->period_;
   std::uint64_t next = saturating_add(n->deadline(), period);
-  if (next <= advance_now_) next = saturating_add(advance_now_, period - (advance_now_ - next) % period);
+  if (next <= advance_now_)
+    next = saturating_add(advance_now_, period - (advance_now_ - next) % period);
   expected = timer_node::firing;
   // relaxed: a read-modify-write, so it extends the release sequence of the first arming, which
   // is what a later cancel() synchronizes with.
@@ -360,7 +362,8 @@ void timer_service::sleep_until(std::uint64_t target) noexcept {
   timespec deadline{};
   const timespec* timeout = nullptr;  // no timer: sleep until a command arrives
   const auto tick = static_cast<std::uint64_t>(tick_ns_);
-  const auto room = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - epoch_ns_);
+  const auto room =
+      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - epoch_ns_);
   if (target != timer_wheel::never && target <= room / tick) {
     // Beyond `room` the deadline lies past 2^63 ns of uptime (292 years): sleeping without a
     // timeout is then exact in practice.

@@ -19,13 +19,16 @@ constexpr std::uint64_t slot_start(std::uint64_t now, unsigned level, unsigned s
 }  // namespace
 
 timer_wheel::timer_wheel(std::uint64_t start_tick) noexcept : elapsed_(start_tick) {
-  for (auto& list : lists_) list.prev = list.next = &list;
+  for (auto& list : lists_)
+    list.prev = list.next = &list;
   reset_slots();
 }
 
 void timer_wheel::reset_slots() noexcept {
-  for (auto& word : occupied_) word = 0;
-  for (auto& least : slot_min_) least = never;
+  for (auto& word : occupied_)
+    word = 0;
+  for (auto& least : slot_min_)
+    least = never;
 }
 
 void timer_wheel::append(unsigned list, wheel_node* n) noexcept {

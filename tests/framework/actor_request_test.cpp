@@ -196,3 +196,24 @@ TEST_CASE("exclusively(): other messages wait until the response", "[request]") 
   REQUIRE(eventually([&] { return done.load() == 1; }));
   CHECK(log == std::vector<int>{1, 2});
 }
+
+TEST_CASE("a coroutine handler's message outlives its suspensions", "[request][coroutine]") {
+  struct keeper : actor<keeper, square> {
+    keeper(ref<server> t, outcome* o) : target(std::move(t)), out(o) {}
+    task<> on(square& s) {  // by reference: the message must stay alive across co_await
+      result<int> r = co_await request(target, square{2}, 5s);
+      std::this_thread::yield();
+      out->last_value = s.x + r.value();
+      out->values.fetch_add(1);
+    }
+    ref<server> target;
+    outcome* out;
+  };
+  actor_system sys(quiet_config());
+  outcome out;
+  auto s = sys.spawn<server>();
+  auto k = sys.spawn<keeper>(s, &out);
+  for (int i = 0; i < 50; ++i) k.send(square{1000 + i});
+  REQUIRE(eventually([&] { return out.values.load() == 50; }));
+  CHECK(out.last_value.load() >= 1004);
+}

@@ -41,7 +41,9 @@ constexpr std::size_t scale_down = 10;
 #else
 constexpr std::size_t scale_down = 1;
 #endif
-constexpr std::size_t scaled(std::size_t n) { return n / scale_down; }
+constexpr std::size_t scaled(std::size_t n) {
+  return n / scale_down;
+}
 
 constexpr std::uint64_t span = timer_wheel::span;
 
@@ -92,7 +94,8 @@ TEST_CASE("timer_wheel: deadlines on every level boundary fire exactly on time",
   std::vector<std::uint64_t> deadlines;
   for (unsigned level = 0; level <= timer_wheel::levels + 2; ++level) {
     const std::uint64_t edge = std::uint64_t{1} << (level * timer_wheel::slot_bits);
-    for (const std::int64_t off : {-1, 0, 1}) deadlines.push_back(edge + static_cast<std::uint64_t>(off));
+    for (const std::int64_t off : {-1, 0, 1})
+      deadlines.push_back(edge + static_cast<std::uint64_t>(off));
   }
   deadlines.push_back(span * 3 + 12345);
   for (const std::uint64_t d : deadlines) {
@@ -160,7 +163,8 @@ TEST_CASE("timer_wheel: far deadlines wait in the overflow list and are never ea
     timer_wheel wheel;
     std::vector<wnode> nodes(6);
     const std::uint64_t ds[] = {9 * span, 2 * span + 1, 3, span - 1, 64, 2 * span};
-    for (std::size_t i = 0; i < nodes.size(); ++i) wheel.insert(&nodes[i], ds[i]);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      wheel.insert(&nodes[i], ds[i]);
     const auto fired = advance(wheel, 10 * span);
     REQUIRE(fired.size() == nodes.size());
     for (std::size_t i = 1; i < fired.size(); ++i) {
@@ -262,7 +266,8 @@ TEST_CASE("timer_wheel: a callback may re-insert its node (periodic) without loo
     wheel.insert(node, node->deadline() + 10);  // lands in (now(), 1000]: fires in this advance
   });
   REQUIRE(fired_at.size() == 100);
-  for (std::size_t i = 0; i < fired_at.size(); ++i) CHECK(fired_at[i] == 10 * (i + 1));
+  for (std::size_t i = 0; i < fired_at.size(); ++i)
+    CHECK(fired_at[i] == 10 * (i + 1));
   CHECK(wheel.next_deadline() == 1010);
 
   // Re-inserting into the past only queues for the next advance.
@@ -280,12 +285,14 @@ TEST_CASE("timer_wheel: clear() unlinks every node", "[timer_wheel]") {
   timer_wheel wheel(100);
   std::vector<wnode> nodes(5);
   const std::uint64_t ds[] = {50, 101, 200, 100000, 3 * span};
-  for (std::size_t i = 0; i < nodes.size(); ++i) wheel.insert(&nodes[i], ds[i]);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    wheel.insert(&nodes[i], ds[i]);
   std::size_t seen = 0;
   CHECK(wheel.clear([&](wheel_node*) noexcept { ++seen; }) == 5);
   CHECK(seen == 5);
   CHECK(wheel.empty());
-  for (auto& n : nodes) CHECK_FALSE(n.linked());
+  for (auto& n : nodes)
+    CHECK_FALSE(n.linked());
   CHECK(wheel.next_deadline() == timer_wheel::never);
   wheel.insert(&nodes[0], 150);  // still usable
   CHECK(advance(wheel, 150).size() == 1);
@@ -302,7 +309,8 @@ TEST_CASE("timer_wheel: matches a reference model under random operations", "[ti
     std::uint64_t seq = 0;
   };
   std::vector<model> m(node_count);
-  for (std::uint32_t i = 0; i < node_count; ++i) nodes[i].id = i;
+  for (std::uint32_t i = 0; i < node_count; ++i)
+    nodes[i].id = i;
   std::uint64_t seq = 0;
   std::size_t pending = 0;
   std::size_t total_fired = 0;
@@ -388,13 +396,15 @@ TEST_CASE("timer_wheel: 10^6 timers, all cancelled or all fired, counted exactly
   };
 
   SECTION("all cancelled") {
-    for (std::size_t i = 0; i < count; ++i) wheel.insert(&nodes[i], deadline());
+    for (std::size_t i = 0; i < count; ++i)
+      wheel.insert(&nodes[i], deadline());
     REQUIRE(wheel.size() == count);
     std::vector<std::size_t> order(count);
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::shuffle(order.begin(), order.end(), rng);
     std::size_t cancelled = 0;
-    for (const std::size_t i : order) cancelled += wheel.cancel(&nodes[i]) ? 1 : 0;
+    for (const std::size_t i : order)
+      cancelled += wheel.cancel(&nodes[i]) ? 1 : 0;
     CHECK(cancelled == count);
     CHECK(wheel.empty());
     CHECK(wheel.next_deadline() == timer_wheel::never);
@@ -424,7 +434,8 @@ TEST_CASE("timer_wheel: 10^6 timers, all cancelled or all fired, counted exactly
     CHECK(ordered);
     CHECK_FALSE(early);
     std::size_t once = 0;
-    for (std::size_t i = 0; i < count; ++i) once += nodes[i].id == 1 ? 1 : 0;
+    for (std::size_t i = 0; i < count; ++i)
+      once += nodes[i].id == 1 ? 1 : 0;
     CHECK(once == count);
   }
 }
@@ -436,7 +447,8 @@ TEST_CASE("timer_wheel: 10^6 timers, all cancelled or all fired, counted exactly
 /// Waits, without a time limit, until `done()` holds (CTest's timeout catches a hang).
 template <class Pred>
 void eventually(Pred done) {
-  while (!done()) std::this_thread::sleep_for(1ms);
+  while (!done())
+    std::this_thread::sleep_for(1ms);
 }
 
 /// A timer that records what happened to it. Fields other than the atomics are written on the
@@ -469,8 +481,12 @@ struct probe : timer_node {
   std::atomic<int> releases{0};
 };
 
-int fires(const probe& p) { return p.fires.load(std::memory_order_acquire); }
-int releases(const probe& p) { return p.releases.load(std::memory_order_acquire); }
+int fires(const probe& p) {
+  return p.fires.load(std::memory_order_acquire);
+}
+int releases(const probe& p) {
+  return p.releases.load(std::memory_order_acquire);
+}
 
 TEST_CASE("timer_service: a one-shot timer fires once, not before its deadline",
           "[timer_service]") {
@@ -599,7 +615,8 @@ TEST_CASE("timer_service: one thread's timers for the same tick fire in schedule
     REQUIRE(service.schedule(&probes[i], due));
   }
   eventually([&] { return releases(probes.back()) == 1; });
-  for (auto& p : probes) eventually([&] { return releases(p) == 1; });
+  for (auto& p : probes)
+    eventually([&] { return releases(p) == 1; });
   REQUIRE(log.size() == count);
   CHECK(std::is_sorted(log.begin(), log.end()));
 }
@@ -631,15 +648,19 @@ TEST_CASE("timer_service: cancel racing fire gives exactly one outcome per timer
     threads.emplace_back([&, t] {
       const auto offset = std::chrono::microseconds(500 + 300 * t);
       for (const std::size_t i : by_due) {
-        while (clock_type::now() < probes[i].due + offset) std::this_thread::yield();
+        while (clock_type::now() < probes[i].due + offset)
+          std::this_thread::yield();
         // relaxed: a tally read after join().
         if (handles[i].cancel()) cancels[i].fetch_add(1, std::memory_order_relaxed);
       }
     });
   }
-  for (auto& t : threads) t.join();
-  for (auto& h : handles) h.reset();
-  for (auto& p : probes) eventually([&] { return releases(p) == 1; });
+  for (auto& t : threads)
+    t.join();
+  for (auto& h : handles)
+    h.reset();
+  for (auto& p : probes)
+    eventually([&] { return releases(p) == 1; });
   std::size_t fired = 0;
   std::size_t cancelled = 0;
   std::size_t exactly_one = 0;
@@ -655,7 +676,8 @@ TEST_CASE("timer_service: cancel racing fire gives exactly one outcome per timer
   CHECK(exactly_one == count);
   CHECK(fired + cancelled == count);
   CHECK(service.stop() == 0);
-  for (auto& p : probes) CHECK(releases(p) == 1);
+  for (auto& p : probes)
+    CHECK(releases(p) == 1);
 }
 
 TEST_CASE("timer_service: 10^5 schedules from 4 threads all fire, exactly once",
@@ -675,8 +697,10 @@ TEST_CASE("timer_service: 10^5 schedules from 4 threads all fire, exactly once",
       }
     });
   }
-  for (auto& t : threads) t.join();
-  for (auto& p : probes) eventually([&] { return releases(p) == 1; });
+  for (auto& t : threads)
+    t.join();
+  for (auto& p : probes)
+    eventually([&] { return releases(p) == 1; });
   std::size_t accepted = 0;
   std::size_t once = 0;
   std::size_t early = 0;
@@ -691,8 +715,7 @@ TEST_CASE("timer_service: 10^5 schedules from 4 threads all fire, exactly once",
   CHECK(service.stats().fired == count);
 }
 
-TEST_CASE("timer_service: stop() releases pending timers without firing them",
-          "[timer_service]") {
+TEST_CASE("timer_service: stop() releases pending timers without firing them", "[timer_service]") {
   const std::size_t count = 1000;
   std::vector<probe> probes(count);
   std::vector<timer_handle> handles;
@@ -709,7 +732,8 @@ TEST_CASE("timer_service: stop() releases pending timers without firing them",
     }
     CHECK(service.stop() == count);
     CHECK(service.stop() == 0);
-    for (auto& h : handles) CHECK_FALSE(h.cancel());  // the service is stopped, not destroyed
+    for (auto& h : handles)
+      CHECK_FALSE(h.cancel());  // the service is stopped, not destroyed
     CHECK_FALSE(service.schedule(&late, clock_type::now()));
     CHECK(releases(late) == 1);
     CHECK(fires(late) == 0);
@@ -734,7 +758,8 @@ TEST_CASE("timer_service: stop() racing cancels releases every timer once", "[ti
     }
     std::thread canceller([&] {
       std::size_t mine = 0;
-      for (std::size_t i = count; i-- > 0;) mine += handles[i].cancel() ? 1 : 0;
+      for (std::size_t i = count; i-- > 0;)
+        mine += handles[i].cancel() ? 1 : 0;
       // relaxed: read after join().
       cancelled.store(mine, std::memory_order_relaxed);
     });
@@ -807,7 +832,8 @@ double process_cpu_seconds() {
   // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
   std::istringstream fields(line.substr(line.rfind(')') + 2));
   std::vector<std::string> f;
-  for (std::string s; fields >> s;) f.push_back(s);
+  for (std::string s; fields >> s;)
+    f.push_back(s);
   const auto ticks = std::stoull(f.at(14 - 3)) + std::stoull(f.at(15 - 3));
   return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
@@ -816,15 +842,17 @@ TEST_CASE("timer_service: an idle service burns no CPU", "[timer_service]") {
   timer_service service;
   probe far;
   SECTION("no timer at all") {}
-  SECTION("one timer an hour away") { REQUIRE(service.schedule(&far, clock_type::now() + 1h)); }
+  SECTION("one timer an hour away") {
+    REQUIRE(service.schedule(&far, clock_type::now() + 1h));
+  }
   std::this_thread::sleep_for(50ms);
   const auto wakeups = service.stats().wakeups;
   const double before = process_cpu_seconds();
   std::this_thread::sleep_for(1s);
   const double used = process_cpu_seconds() - before;
   INFO("CPU seconds used in 1 s: " << used);
-  CHECK(used < 0.02);                                // under 2% of a core
-  CHECK(service.stats().wakeups - wakeups <= 1);     // no periodic polling
+  CHECK(used < 0.02);                             // under 2% of a core
+  CHECK(service.stats().wakeups - wakeups <= 1);  // no periodic polling
 }
 
 }  // namespace

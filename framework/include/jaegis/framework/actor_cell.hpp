@@ -110,6 +110,19 @@ class actor_cell final : public sched::runnable {
   envelope* current() const noexcept { return current_; }
   std::uint64_t next_request_id() noexcept { return ++request_ids_; }
   void quit(exit_reason reason) noexcept;
+  /// A coroutine handler takes the current envelope over, so that the message it holds by reference
+  /// outlives the handler's first suspension. It hands it back (give_back_current) if it finishes
+  /// before the handler returns.
+  envelope* adopt_current() noexcept {
+    adopted_ = current_;
+    return current_;
+  }
+  /// True if `e` was handed back (the handler is still running and will free it).
+  bool give_back_current(envelope* e) noexcept {
+    if (current_ != e || adopted_ != e) return false;
+    adopted_ = nullptr;
+    return true;
+  }
   /// Moves the current envelope to `to` (see actor_base::forward).
   void forward_current(actor_cell* to);
 
@@ -143,6 +156,7 @@ class actor_cell final : public sched::runnable {
   void (*destroy_object_)(actor_base*) noexcept = nullptr;
   actor_extras* extras_ = nullptr;
   envelope* current_ = nullptr;
+  envelope* adopted_ = nullptr;            ///< the current envelope, once a coroutine owns it
   envelope* forwarded_ = nullptr;            ///< the current envelope, once forward() claimed it
   actor_cell* target_of_forward_ = nullptr;  ///< counted until the envelope is handed over
   std::size_t block_size_;

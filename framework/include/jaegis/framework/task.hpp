@@ -14,18 +14,22 @@ namespace jaegis {
 
 namespace detail {
 
-/// What a coroutine handler's promise shares across return types: it takes over the request it
-/// was called for (if any) and answers it when the coroutine finishes, or with an error if the
+/// What a coroutine handler's promise shares across return types: it takes over the message it was
+/// called for, so that a handler taking it by reference can still read it after a co_await, and
+/// the request (if any), which it answers when the coroutine finishes, or with an error if the
 /// coroutine dies first (an exception, or the actor stopped while it waited).
 class task_promise_base {
  public:
   task_promise_base() noexcept : cell_(actor_cell::running()) {
     if (cell_ != nullptr && cell_->current() != nullptr) {
-      request_ = open_request::take(*cell_->current());
+      message_ = cell_->adopt_current();
+      request_ = open_request::take(*message_);
     }
   }
   ~task_promise_base() {
     respond_error(request_, error(errc::actor_down, "the actor stopped before it responded"));
+    // Finished inside the handler: the handler's caller still frees the message. Else it is ours.
+    if (message_ != nullptr && !cell_->give_back_current(message_)) message_->destroy(message_);
   }
   task_promise_base(const task_promise_base&) = delete;
   task_promise_base& operator=(const task_promise_base&) = delete;
@@ -39,6 +43,7 @@ class task_promise_base {
 
  protected:
   actor_cell* cell_;
+  envelope* message_ = nullptr;
   open_request request_;
 };
 
