@@ -130,8 +130,12 @@ sched::run_result actor_cell::run() noexcept {
       case idle_result::busy:
         return sched::run_result::again;  // a push is half done; come back for it
       case idle_result::orphaned:
-        destroy();
-        return sched::run_result::done;
+        if (!mailbox_.clear_orphan()) continue;  // a message raced in (we were resurrected)
+        if (references() == 0) {
+          destroy();
+          return sched::run_result::done;
+        }
+        continue;  // resurrected by this run: carry on, and try to go idle again
     }
   }
 }

@@ -100,3 +100,50 @@ TEST_CASE("2^20 actors spawned and stopped leave no cell and no block behind", "
   }
   CHECK(mem::stats().live_blocks == blocks_before);
 }
+
+namespace {
+struct grow {
+  int depth;
+};
+struct grown {};
+/// A fork tree: each node spawns two children holding refs to it, leaves report upward. The root
+/// is spawned and its ref dropped at once, so it runs with no outside reference and lives only
+/// through the references its own handler creates (self() given to its children).
+struct tree_node : actor<tree_node, grow, grown> {
+  tree_node(actor_ref parent, std::atomic<int>* d, std::atomic<std::size_t>* n)
+      : up(std::move(parent)), done(d), nodes(n) {}
+  void on(grow& g) {
+    nodes->fetch_add(1, std::memory_order_relaxed);  // relaxed: read after the root reports
+    if (g.depth == 0) return report();
+    for (int i = 0; i < 2; ++i) {
+      system().spawn<tree_node>(self(), done, nodes).send(grow{g.depth - 1});
+    }
+  }
+  void on(grown&) {
+    if (++reported == 2) report();
+  }
+  void report() {
+    if (up) {
+      up.send(grown{});
+    } else {
+      done->store(1);
+    }
+    quit();
+  }
+  actor_ref up;
+  std::atomic<int>* done;
+  std::atomic<std::size_t>* nodes;
+  int reported = 0;
+};
+}  // namespace
+
+TEST_CASE("an unreferenced root resurrected by its own handler completes a fork tree", "[stress]") {
+  const int depth = scale_down == 1 ? 16 : 12;
+  actor_system sys(quiet_config());
+  std::atomic<int> done{0};
+  std::atomic<std::size_t> nodes{0};
+  sys.spawn<tree_node>(actor_ref{}, &done, &nodes).send(grow{depth});
+  REQUIRE(eventually([&] { return done.load() == 1; }));
+  CHECK(nodes.load() == (std::size_t{2} << depth) - 1);
+  REQUIRE(eventually([&] { return sys.live_cells() == 0; }));
+}

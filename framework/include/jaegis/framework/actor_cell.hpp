@@ -71,9 +71,11 @@ struct actor_extras {
 ///      it held). The cell stays while references exist, answering requests with actor_down and
 ///      dropping other messages.
 ///   4. the last reference dropped: the mailbox is marked orphaned. If it was idle, the releasing
-///      thread frees the actor; if the actor was running, its run sees the mark when it tries to
-///      go idle and frees it. Exactly one of them wins (one CAS on the mailbox head). An actor
-///      that had not terminated stops with reason `unreachable` first.
+///      thread frees the actor. If it was queued or running, its run finds the mark when it tries
+///      to go idle and reads the count: still zero, it frees itself; not zero, one of its handlers
+///      took a new reference to it (self(), a request) and it lives on. One CAS on the mailbox
+///      head decides, so exactly one thread frees it (mailbox.hpp). An actor that had not
+///      terminated stops with reason `unreachable` first.
 class actor_cell final : public sched::runnable {
  public:
   actor_cell(actor_system& system, sched::executor& home, std::size_t block_size) noexcept;
@@ -94,7 +96,14 @@ class actor_cell final : public sched::runnable {
     named_.store(true, std::memory_order_relaxed);
   }
 
+  /// Takes a reference. The caller holds one already, or is this actor's own run (a handler may
+  /// take a new reference to its own actor even after the last outside one is gone).
   void retain() noexcept { actor_table::retain(*slot_); }
+  std::uint32_t references() const noexcept {
+    // seq_cst: read after clear_orphan()'s RMW; pairs with release()'s fetch_sub (mailbox.hpp).
+    return static_cast<std::uint32_t>(slot_->state.load(std::memory_order_seq_cst) &
+                                      actor_table::count_mask);
+  }
   void release() noexcept;
 
   /// Any thread: takes ownership of `e` and schedules the actor if it was idle.

@@ -11,7 +11,7 @@ namespace jaegis::detail {
 enum class idle_result : unsigned char {
   idle,      ///< the mailbox is empty and idle: the next push schedules the actor
   busy,      ///< a message is there or on its way: keep running
-  orphaned,  ///< empty, and no reference to the actor is left: the caller must free it
+  orphaned,  ///< empty, and the last reference was dropped meanwhile (see clear_orphan)
 };
 
 /// An actor's mailbox: an intrusive multi-producer single-consumer queue after Dmitry Vyukov's
@@ -26,9 +26,13 @@ enum class idle_result : unsigned char {
 ///     detached while producers keep pushing.
 ///   - try_mark_idle (the actor, when it found the mailbox empty): one CAS of `head` from the stub
 ///     to the tagged stub. It fails if a message raced in; the actor then keeps running.
-///   - mark_orphaned (whoever drops the last reference): sets the orphan bit. No producer can
-///     exist afterwards. If the mailbox was idle, the caller frees the actor; otherwise the
-///     running actor finds the bit in try_mark_idle and frees itself. Exactly one does.
+///   - mark_orphaned (whoever drops the last reference): sets the orphan bit. If the mailbox was
+///     idle (and not already orphaned), the caller frees the actor; otherwise the running actor
+///     finds the bit in try_mark_idle. It then clears the bit (clear_orphan) and reads the
+///     reference count: zero, it frees itself; not zero, it was resurrected while it ran (a handler
+///     may take a new reference to its own actor: self(), a request's reply-to) and it carries on.
+///     A release to zero racing that check sets the bit again, so the next try_mark_idle sees it;
+///     one racing the idle CAS finds the mailbox idle and frees the actor. Exactly one frees.
 ///
 /// Guarantees: messages from one producer arrive in the order it pushed them (per-sender FIFO);
 /// push is wait-free; pop may report "empty" while a producer sits between its exchange and its
@@ -88,11 +92,22 @@ class mailbox {
   }
 
   /// Whoever dropped the last reference. True when the mailbox was idle: the caller frees the
-  /// actor. False: the actor is queued or running and frees itself when it runs dry.
+  /// actor. False: the actor is queued or running and decides when it runs dry.
   bool mark_orphaned() noexcept {
-    // acq_rel: the RMW is ordered with the consumer's CAS in try_mark_idle (one of the two sees
-    // the other), and acquire lets the caller that frees see the actor's last run.
-    return (head_.fetch_or(orphan_bit, std::memory_order_acq_rel) & idle_bit) != 0;
+    // acq_rel: the RMW is ordered with the consumer's CAS in try_mark_idle / clear_orphan (one of
+    // the two sees the other), and acquire lets the caller that frees see the actor's last run.
+    const std::uintptr_t previous = head_.fetch_or(orphan_bit, std::memory_order_acq_rel);
+    return (previous & idle_bit) != 0 && (previous & orphan_bit) == 0;
+  }
+
+  /// The consumer only, after try_mark_idle() reported orphaned. Clears the bit; the caller then
+  /// reads the reference count (see the protocol above). False if a message raced in: run on.
+  bool clear_orphan() noexcept {
+    std::uintptr_t expected = tag(&stub_, orphan_bit);
+    // acq_rel: acquire pairs with the releaser's fetch_or, so the count read afterwards is at least
+    // as new as the release that set the bit; release keeps the count read after this RMW.
+    return head_.compare_exchange_strong(expected, tag(&stub_, 0), std::memory_order_acq_rel,
+                                         std::memory_order_relaxed);
   }
 
   /// A snapshot; true while the actor is idle.

@@ -61,11 +61,10 @@
 //   2. it unlinks every node of the wheel and cancels each still `armed` (dropping the service's
 //      reference); one already cancelled is left to the inbox step or to its canceller;
 //   3. it swaps the inbox for a `closed` mark, taking the last commands: queued nodes are
-//   cancelled,
-//      cancelled ones dropped. A schedule() that finds the inbox closed cancels its node and
-//      returns false; a cancel() that finds it closed drops the service's reference itself (its
-//      node is already out of the wheel, step 2). Nothing leaks, nothing fires after stop()
-//      returns.
+//      cancelled, cancelled ones dropped. A schedule() that finds the inbox closed cancels its
+//      node and returns false; a cancel() that finds it closed drops the service's reference
+//      itself (its node is already out of the wheel, step 2). Nothing leaks, and nothing fires
+//      after stop() returns.
 //   stop() returns the number of pending timers it cancelled. It must not be called from fire().
 //
 // Namespace jaegis::timers: the timer machinery is a self-contained part of the framework layer;
@@ -187,8 +186,9 @@ class timer_service {
 
   /// Cancels `n`. True iff this call stopped it: a one-shot then never fires, a periodic starts no
   /// further fire. False if it already fired (one-shot), was cancelled, or was never scheduled.
-  /// The caller must hold a reference to `n` (a handle). O(1): one CAS, plus one push for a timer
-  /// already in the wheel. Lock-free; may wake the timer thread once per cancel_batch cancels.
+  /// The caller must hold a reference to `n` (a handle). O(1): one CAS and a counter increment,
+  /// plus one push for a timer already in the wheel. Lock-free; wakes the timer thread once per
+  /// cancel_batch cancels.
   bool cancel(timer_node* n) noexcept;
 
   /// Stops the thread and releases every timer still pending without firing it; returns how many
