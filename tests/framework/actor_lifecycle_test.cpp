@@ -229,3 +229,42 @@ TEST_CASE("a detached actor may block without holding up the workers", "[detache
   closed.unlock();
   REQUIRE(eventually([&] { return entered.load() == 2; }));
 }
+
+TEST_CASE("system messages are not starved behind a long user queue", "[monitor]") {
+  struct work {};
+  struct hold {};
+  struct busy : actor<busy, hold, work, watch, down_msg> {
+    busy(std::mutex* g, std::atomic<int>* h, std::atomic<long>* at) : gate(g), held(h), seen_at(at) {}
+    void on(hold&) {
+      held->store(1);
+      std::lock_guard lock(*gate);  // the backlog builds up behind this
+    }
+    void on(work&) { ++done; }
+    void on(watch& w) { monitor(w.whom); }
+    void on(down_msg&) { seen_at->store(done); }
+    std::mutex* gate;
+    std::atomic<int>* held;
+    std::atomic<long>* seen_at;
+    long done = 0;
+  };
+  actor_system sys(quiet_config());
+  std::mutex gate;
+  std::atomic<int> held{0};
+  std::atomic<long> seen_at{-1};
+  auto target = sys.spawn<worker>();
+  auto b = sys.spawn<busy>(&gate, &held, &seen_at);
+  b.send(watch{target});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the monitor is in place
+  std::unique_lock closed(gate);
+  b.send(hold{});
+  REQUIRE(eventually([&] { return held.load() == 1; }));
+  const long backlog = 50000;
+  for (long i = 0; i < backlog; ++i) b.send(work{});
+  target.send(stop{});  // its down_msg queues behind 50000 user messages
+  REQUIRE(eventually([&] { return sys.running_actors() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  closed.unlock();
+  REQUIRE(eventually([&] { return seen_at.load() >= 0; }));
+  // Handled within one throughput quantum of user messages, not after the whole backlog.
+  CHECK(seen_at.load() <= static_cast<long>(sys.config().throughput));
+}
