@@ -8,7 +8,9 @@
 namespace jaegis {
 
 namespace detail {
-void throw_empty_ref() { throw std::logic_error("jaegis: send through an empty ref"); }
+void throw_empty_ref() {
+  throw std::logic_error("jaegis: send through an empty ref");
+}
 }  // namespace detail
 
 actor_base::actor_base() : cell_(detail::constructing_cell()) {
@@ -59,10 +61,14 @@ void actor_base::unlink(const actor_ref& other) {
   detail::send_system(system().table(), other.id(), id(), detail::remove_link{id()});
 }
 
-void actor_base::trap_exit(bool on) { cell_->extras().trap_exit = on; }
+void actor_base::trap_exit(bool on) {
+  cell_->extras().trap_exit = on;
+}
 
 }  // namespace jaegis
 
 namespace jaegis::detail {
-timers::timer_service& timers_of(actor_cell& cell) noexcept { return cell.system().timers(); }
+timers::timer_service& timers_of(actor_cell& cell) noexcept {
+  return cell.system().timers();
+}
 }  // namespace jaegis::detail

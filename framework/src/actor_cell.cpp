@@ -8,9 +8,9 @@
 #include "jaegis/framework/actor.hpp"
 #include "jaegis/framework/actor_system.hpp"
 #include "jaegis/framework/pool.hpp"
+#include "jaegis/framework/request.hpp"
 #include "jaegis/framework/response.hpp"
 #include "jaegis/framework/system_messages.hpp"
-#include "jaegis/framework/request.hpp"
 #include "system_envelopes.hpp"
 
 namespace jaegis::detail {
@@ -56,7 +56,9 @@ template bool send_system(actor_table&, actor_id, actor_id, add_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, remove_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, kill_msg&&);
 
-actor_cell* actor_cell::running() noexcept { return tl_running; }
+actor_cell* actor_cell::running() noexcept {
+  return tl_running;
+}
 
 actor_cell::actor_cell(actor_system& system, sched::executor& home, std::size_t block_size) noexcept
     : system_(&system),
@@ -106,7 +108,8 @@ sched::run_result actor_cell::run() noexcept {
   std::uint32_t budget = throughput_;
   for (;;) {
     drain_mailbox();
-    while (envelope* e = system_queue_.pop()) handle_system(e);
+    while (envelope* e = system_queue_.pop())
+      handle_system(e);
     if (terminated_) drop_all();
     while (budget > 0 && !terminated_ && system_queue_.empty() && !holding_user_messages()) {
       envelope* e = user_queue_.pop();
@@ -207,7 +210,8 @@ void actor_cell::handle_system(envelope* e) noexcept {
     const std::uint64_t request = e->payload<request_timeout_msg>().request_id;
     e->destroy(e);
     if (!terminated_ && extras_ != nullptr && extras_->pending != nullptr) {
-      extras_->pending->fail(request, error(errc::request_timeout, "no response within the timeout"));
+      extras_->pending->fail(request,
+                             error(errc::request_timeout, "no response within the timeout"));
     }
     if (stopping_ && !terminated_) terminate(extras().reason);
     return;
@@ -302,8 +306,10 @@ void actor_cell::terminate(exit_reason reason) noexcept {
   terminated_flag_.store(true, std::memory_order_release);
   terminated_ = true;
   actor_table& table = system_->table();
-  for (actor_id watcher : x.watchers) send_system(table, watcher, id_, down_msg{id_, x.reason});
-  for (actor_id other : x.links) send_system(table, other, id_, exit_msg{id_, x.reason});
+  for (actor_id watcher : x.watchers)
+    send_system(table, watcher, id_, down_msg{id_, x.reason});
+  for (actor_id other : x.links)
+    send_system(table, other, id_, exit_msg{id_, x.reason});
   x.watchers.clear();
   x.links.clear();
   delete std::exchange(x.pending, nullptr);  // continuations die with the actor
@@ -330,7 +336,8 @@ void actor_cell::drop_all() noexcept {
       drop(e);
     }
   }
-  while (envelope* e = user_queue_.pop()) drop(e);
+  while (envelope* e = user_queue_.pop())
+    drop(e);
 }
 
 void actor_cell::destroy() noexcept {

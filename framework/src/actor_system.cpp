@@ -20,9 +20,8 @@ actor_cell*& constructing_cell() noexcept {
 }
 
 namespace {
-constexpr std::size_t cell_space =
-    (sizeof(actor_cell) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
-    alignof(std::max_align_t);
+constexpr std::size_t cell_space = (sizeof(actor_cell) + alignof(std::max_align_t) - 1) /
+                                   alignof(std::max_align_t) * alignof(std::max_align_t);
 }
 
 void* object_storage(actor_cell* cell) noexcept {
@@ -46,7 +45,9 @@ actor_system_config actor_system_config::from_env(actor_system_config config) {
   return config;
 }
 
-actor_system_config actor_system_config::from_env() { return from_env(actor_system_config{}); }
+actor_system_config actor_system_config::from_env() {
+  return from_env(actor_system_config{});
+}
 
 actor_system::actor_system() : actor_system(actor_system_config::from_env()) {}
 
@@ -59,7 +60,9 @@ actor_system::actor_system(actor_system_config config)
   if (config_.throughput == 0) config_.throughput = 1;
 }
 
-actor_system::~actor_system() { shutdown(); }
+actor_system::~actor_system() {
+  shutdown();
+}
 
 void actor_system::log(std::string_view line) const {
   if (config_.log) {
@@ -203,7 +206,7 @@ void actor_system::shutdown() {
   {
     std::lock_guard lock(rare_mutex_);
     for (auto& d : detached_) {
-      d->stop();   // join its thread first: drain() runs on this one
+      d->stop();  // join its thread first: drain() runs on this one
       d->drain();
     }
     detached_.clear();

@@ -7,12 +7,17 @@
 namespace jaegis::detail {
 namespace {
 
-std::uint32_t index_of(actor_id id) noexcept { return static_cast<std::uint32_t>(id); }
-std::uint64_t generation_bits(actor_id id) noexcept { return id & ~actor_table::count_mask; }
+std::uint32_t index_of(actor_id id) noexcept {
+  return static_cast<std::uint32_t>(id);
+}
+std::uint64_t generation_bits(actor_id id) noexcept {
+  return id & ~actor_table::count_mask;
+}
 
 }  // namespace
 
-actor_table::actor_table() : segments_(std::make_unique<std::atomic<actor_slot*>[]>(max_segments)) {}
+actor_table::actor_table()
+    : segments_(std::make_unique<std::atomic<actor_slot*>[]>(max_segments)) {}
 
 actor_table::~actor_table() {
   for (std::size_t i = 0; i < max_segments; ++i) {
@@ -23,7 +28,8 @@ actor_table::~actor_table() {
 
 actor_slot& actor_table::slot(std::uint32_t index) const noexcept {
   // acquire: pairs with the release CAS that installed the segment.
-  return segments_[index >> segment_bits].load(std::memory_order_acquire)[index & (segment_size - 1)];
+  return segments_[index >> segment_bits].load(
+      std::memory_order_acquire)[index & (segment_size - 1)];
 }
 
 actor_slot* actor_table::slot_of(actor_id id) const noexcept {

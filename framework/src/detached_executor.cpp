@@ -7,7 +7,9 @@ thread_local const detached_executor* tl_detached = nullptr;
 
 detached_executor::detached_executor() : thread_([this] { main(); }) {}
 
-detached_executor::~detached_executor() { stop(); }
+detached_executor::~detached_executor() {
+  stop();
+}
 
 void detached_executor::schedule(sched::runnable& r) noexcept {
   // release: the runnable's state is visible to the thread that takes it.
@@ -22,9 +24,10 @@ void detached_executor::main() noexcept {
   for (;;) {
     // acquire: pairs with schedule()'s release.
     if (sched::runnable* r = pending_.exchange(nullptr, std::memory_order_acquire)) {
+      // relaxed: a single-writer counter read only for reports.
       runs_.store(runs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       while (r->run() == sched::run_result::again) {
-        runs_.store(runs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        runs_.store(runs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // same
       }
       continue;  // `r` may be gone now (it frees itself when its last reference drops)
     }
@@ -74,6 +77,8 @@ std::vector<sched::worker_counters> detached_executor::counters() const {
   return {c};
 }
 
-int detached_executor::current_worker() const noexcept { return tl_detached == this ? 0 : -1; }
+int detached_executor::current_worker() const noexcept {
+  return tl_detached == this ? 0 : -1;
+}
 
 }  // namespace jaegis::detail

@@ -19,7 +19,8 @@ namespace {
 
 std::uint64_t hash_name(std::string_view name) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: short names, no adversary
-  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
+  for (unsigned char c : name)
+    h = (h ^ c) * 0x100000001b3ull;
   return h;
 }
 
@@ -149,7 +150,7 @@ void registry::clear() noexcept {
 std::size_t registry::size() const noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i <= mask_; ++i) {
-    entry* e = slots_[i].load(std::memory_order_acquire);  // acquire: as in find()
+    entry* e = slots_[i].load(std::memory_order_acquire);                // acquire: as in find()
     n += e != nullptr && e->bound.load(std::memory_order_relaxed) != 0;  // relaxed: a snapshot
   }
   return n;

@@ -24,7 +24,9 @@ void deterministic_executor::merge_inbox() {
   inbox_.clear();
 }
 
-void deterministic_executor::stop() noexcept { stopped_ = true; }
+void deterministic_executor::stop() noexcept {
+  stopped_ = true;
+}
 
 void deterministic_executor::drain() noexcept {
   stopped_ = false;  // run what is queued and what it schedules
@@ -51,7 +53,8 @@ bool deterministic_executor::run_one() {
 
 std::size_t deterministic_executor::run_until_idle(std::size_t max_runs) {
   std::size_t runs = 0;
-  while (runs < max_runs && run_one()) ++runs;
+  while (runs < max_runs && run_one())
+    ++runs;
   return runs;
 }
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "injection_queue.hpp"
 #include "jaegis/schedulers/deterministic_executor.hpp"
 #include "jaegis/schedulers/sharing_executor.hpp"
 #include "jaegis/schedulers/work_stealing_executor.hpp"
-#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
 
 // ThreadSanitizer reads these suppressions at start-up. They live in this object because every
@@ -21,7 +21,9 @@
 // happens-before edge our code relies on (enqueue before dequeue of the same runnable) is
 // annotated in injection_queue.hpp, so races in runnables' data are still reported.
 #ifdef JAEGIS_TSAN
-extern "C" const char* __tsan_default_suppressions() { return "race:moodycamel::\n"; }
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:moodycamel::\n";
+}
 #endif
 
 namespace jaegis::sched {
@@ -73,7 +75,9 @@ executor_config executor_config::from_env(executor_config config) {
   return config;
 }
 
-executor_config executor_config::from_env() { return from_env(executor_config{}); }
+executor_config executor_config::from_env() {
+  return from_env(executor_config{});
+}
 
 std::unique_ptr<executor> make_executor(const executor_config& config) {
   switch (config.kind) {

@@ -37,13 +37,15 @@ class injection_queue {
   }
 
   void push_bulk(runnable** items, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) publish(items[i]);
+    for (std::size_t i = 0; i < count; ++i)
+      publish(items[i]);
     queue_.enqueue_bulk(items, count);
   }
 
   std::size_t pop_bulk(consumer_token& token, runnable** out, std::size_t max) {
     const std::size_t n = queue_.try_dequeue_bulk(token, out, max);
-    for (std::size_t i = 0; i < n; ++i) receive(out[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      receive(out[i]);
     return n;
   }
 

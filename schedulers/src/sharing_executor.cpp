@@ -8,9 +8,9 @@
 #include <atomic>
 #include <thread>
 
+#include "injection_queue.hpp"
 #include "jaegis/schedulers/event_count.hpp"
 #include "jaegis/schedulers/topology.hpp"
-#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
 
 namespace jaegis::sched {
@@ -82,7 +82,8 @@ runnable* sharing_executor::state::next(sharing_worker& self,
       return r;
     }
     detail::counters_cell::add(self.counters.spins);
-    for (int i = 0; i < 32; ++i) detail::cpu_relax();
+    for (int i = 0; i < 32; ++i)
+      detail::cpu_relax();
   }
   const event_count::key key = sleepers.prepare_wait();
   // seq_cst: the waiter's half of the handshake in event_count.hpp.
@@ -113,9 +114,13 @@ sharing_executor::sharing_executor(const executor_config& config)
   }
 }
 
-sharing_executor::~sharing_executor() { stop(); }
+sharing_executor::~sharing_executor() {
+  stop();
+}
 
-void sharing_executor::schedule(runnable& r) noexcept { state_->push(&r); }
+void sharing_executor::schedule(runnable& r) noexcept {
+  state_->push(&r);
+}
 
 void sharing_executor::stop() noexcept {
   if (state_->stopped) return;
@@ -139,7 +144,9 @@ void sharing_executor::drain() noexcept {
   }
 }
 
-std::size_t sharing_executor::worker_count() const noexcept { return state_->workers.size(); }
+std::size_t sharing_executor::worker_count() const noexcept {
+  return state_->workers.size();
+}
 
 std::vector<worker_counters> sharing_executor::counters() const {
   std::vector<worker_counters> all;

@@ -24,7 +24,8 @@ std::vector<int> online_real_cpus() {
   }
   if (cpus.empty()) {
     const long n = sysconf(_SC_NPROCESSORS_ONLN);
-    for (int cpu = 0; cpu < (n > 0 ? n : 1); ++cpu) cpus.push_back(cpu);
+    for (int cpu = 0; cpu < (n > 0 ? n : 1); ++cpu)
+      cpus.push_back(cpu);
   }
   return cpus;
 }
@@ -61,7 +62,8 @@ topology topology::detect() {
   // index the identity by listing every cpu up to the highest.
   const int highest = result.real_cpus_.back();
   result.real_cpus_.clear();
-  for (int cpu = 0; cpu <= highest; ++cpu) result.real_cpus_.push_back(cpu);
+  for (int cpu = 0; cpu <= highest; ++cpu)
+    result.real_cpus_.push_back(cpu);
   return result;
 }
 
@@ -79,7 +81,8 @@ topology topology::parse(std::string_view spec) {
   int next_cpu = 0;
   for (int id = 0; id < node_count; ++id) {
     node n{id, {}};
-    for (int c = 0; c < cpus_per_node; ++c) n.cpus.push_back(next_cpu++);
+    for (int c = 0; c < cpus_per_node; ++c)
+      n.cpus.push_back(next_cpu++);
     result.nodes_.push_back(std::move(n));
   }
   return result;
@@ -95,7 +98,8 @@ topology topology::resolve(std::string_view spec) {
 
 std::size_t topology::cpu_count() const noexcept {
   std::size_t count = 0;
-  for (const auto& n : nodes_) count += n.cpus.size();
+  for (const auto& n : nodes_)
+    count += n.cpus.size();
   return count;
 }
 
@@ -110,7 +114,8 @@ int topology::node_of_cpu(int cpu) const noexcept {
 
 std::vector<int> topology::cpus_in_placement_order() const {
   std::vector<int> order;
-  for (const auto& n : nodes_) order.insert(order.end(), n.cpus.begin(), n.cpus.end());
+  for (const auto& n : nodes_)
+    order.insert(order.end(), n.cpus.begin(), n.cpus.end());
   return order;
 }
 
@@ -130,14 +135,19 @@ std::string topology::describe() const {
   text << nodes_.size() << (nodes_.size() == 1 ? " node:" : " nodes:");
   for (const auto& n : nodes_) {
     text << ' ' << n.id << ":[";
-    for (std::size_t i = 0; i < n.cpus.size(); ++i) text << (i ? "," : "") << n.cpus[i];
+    for (std::size_t i = 0; i < n.cpus.size(); ++i)
+      text << (i ? "," : "") << n.cpus[i];
     text << ']';
   }
   if (override_) text << " (override)";
   return text.str();
 }
 
-int this_thread_node() noexcept { return tl_node; }
-void set_this_thread_node(int node) noexcept { tl_node = node; }
+int this_thread_node() noexcept {
+  return tl_node;
+}
+void set_this_thread_node(int node) noexcept {
+  tl_node = node;
+}
 
 }  // namespace jaegis::sched

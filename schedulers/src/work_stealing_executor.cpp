@@ -36,10 +36,10 @@
 #include <atomic>
 #include <thread>
 
+#include "injection_queue.hpp"
 #include "jaegis/schedulers/chase_lev_deque.hpp"
 #include "jaegis/schedulers/event_count.hpp"
 #include "jaegis/schedulers/victim_order.hpp"
-#include "injection_queue.hpp"
 #include "worker_counters_cell.hpp"
 
 namespace jaegis::sched {
@@ -126,7 +126,8 @@ void worker::main() noexcept {
   tl_worker = this;
   set_this_thread_node(node);
   // relaxed: read only for reports.
-  if (pin) pinned.store(detail::pin_this_thread(owner.topo.real_cpu(cpu)), std::memory_order_relaxed);
+  if (pin)
+    pinned.store(detail::pin_this_thread(owner.topo.real_cpu(cpu)), std::memory_order_relaxed);
   while (!stopping()) {
     runnable* r = find_local();
     if (r == nullptr) r = search();
@@ -237,7 +238,8 @@ runnable* worker::search() noexcept {
     }
     if (round < owner.config.spin_rounds) {
       detail::counters_cell::add(counters.spins);
-      for (int i = 0; i < 32; ++i) detail::cpu_relax();
+      for (int i = 0; i < 32; ++i)
+        detail::cpu_relax();
       if (!searching) searching = try_begin_search();
       continue;
     }
@@ -327,7 +329,8 @@ work_stealing_executor::state::state(const executor_config& cfg)
 
 void work_stealing_executor::state::start() {
   // Every worker exists before any thread runs: thieves index the whole vector.
-  for (auto& w : workers) w->thread = std::thread([w = w.get()] { w->main(); });
+  for (auto& w : workers)
+    w->thread = std::thread([w = w.get()] { w->main(); });
 }
 
 void work_stealing_executor::state::push_global(runnable* r) noexcept {
@@ -354,7 +357,9 @@ work_stealing_executor::work_stealing_executor(const executor_config& config)
   state_->start();
 }
 
-work_stealing_executor::~work_stealing_executor() { stop(); }
+work_stealing_executor::~work_stealing_executor() {
+  stop();
+}
 
 void work_stealing_executor::schedule(runnable& r) noexcept {
   worker* w = tl_worker;
@@ -385,10 +390,12 @@ void work_stealing_executor::drain() noexcept {
   for (;;) {
     for (auto& w : state_->workers) {
       if (w->lifo != nullptr) batch.push_back(std::exchange(w->lifo, nullptr));
-      while (runnable* r = w->deque.pop()) batch.push_back(r);
+      while (runnable* r = w->deque.pop())
+        batch.push_back(r);
     }
     runnable* r = nullptr;
-    while (state_->global.pop(token, r)) batch.push_back(r);
+    while (state_->global.pop(token, r))
+      batch.push_back(r);
     if (batch.empty()) return;
     // What these schedule goes to the global queue (this is not a worker thread): next round.
     for (runnable* item : batch) {
@@ -424,7 +431,9 @@ int work_stealing_executor::current_worker() const noexcept {
   return w != nullptr && &w->owner == state_.get() ? static_cast<int>(w->index) : -1;
 }
 
-const topology& work_stealing_executor::placement() const noexcept { return state_->topo; }
+const topology& work_stealing_executor::placement() const noexcept {
+  return state_->topo;
+}
 
 const victim_order& work_stealing_executor::victims_of(std::size_t index) const noexcept {
   return state_->workers.at(index)->victims;

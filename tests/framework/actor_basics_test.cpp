@@ -41,10 +41,11 @@ struct probe : actor<probe, get> {
   probe(ref<counter> t, std::atomic<int>* out, std::atomic<int>* errors = nullptr)
       : target(std::move(t)), result(out), failures(errors) {}
   void on(get&) {
-    request(target, get{}, 5s).then([this](int& v) { result->store(v); },
-                                     [this](const error&) {
-                                       if (failures) failures->fetch_add(1);
-                                     });
+    request(target, get{}, 5s)
+        .then([this](int& v) { result->store(v); },
+              [this](const error&) {
+                if (failures) failures->fetch_add(1);
+              });
   }
   ref<counter> target;
   std::atomic<int>* result;
@@ -64,7 +65,8 @@ int read_total(actor_system& sys, const ref<counter>& c) {
 TEST_CASE("typed actors handle their messages in order", "[actor]") {
   actor_system sys(quiet_config());
   auto c = sys.spawn<counter>();
-  for (int i = 1; i <= 100; ++i) c.send(add{i});
+  for (int i = 1; i <= 100; ++i)
+    c.send(add{i});
   CHECK(read_total(sys, c) == 5050);
   CHECK(c.id() != 0);
 }
@@ -212,8 +214,8 @@ struct asker : actor<asker, job, result_msg> {
   asker(actor_ref r, actor_ref e, std::atomic<int>* a, std::atomic<int>* b)
       : via_relay(std::move(r)), to_echo(std::move(e)), answer(a), echoed(b) {}
   void on(job& j) {
-    request<int>(via_relay, job{j.x}, 5s).then([this](int& v) { answer->store(v); },
-                                              [this](const error&) { answer->store(-1); });
+    request<int>(via_relay, job{j.x}, 5s)
+        .then([this](int& v) { answer->store(v); }, [this](const error&) { answer->store(-1); });
     to_echo.send(job{j.x + 1});
   }
   void on(result_msg& r) { echoed->store(r.y); }

@@ -72,12 +72,14 @@ std::vector<std::string> run_auction(std::uint64_t seed) {
   auto& exec = static_cast<sched::deterministic_executor&>(sys.executor());
   trace_log log;
   std::vector<ref<bidder>> bidders;
-  for (int v : {30, 10, 50, 20, 40}) bidders.push_back(sys.spawn<bidder>(v, &log));
+  for (int v : {30, 10, 50, 20, 40})
+    bidders.push_back(sys.spawn<bidder>(v, &log));
   auto a = sys.spawn<auctioneer>(bidders, &log);
   a.send(open_auction{});
   exec.run_until_idle();
   int awards = 0;
-  for (const auto& line : log.lines) awards += line.rfind("won ", 0) == 0;
+  for (const auto& line : log.lines)
+    awards += line.rfind("won ", 0) == 0;
   CHECK(awards == 1);
   CHECK(std::find(log.lines.begin(), log.lines.end(), "won 50") != log.lines.end());
   return log.lines;
@@ -85,10 +87,12 @@ std::vector<std::string> run_auction(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("an auction protocol: same seed gives the same trace, every seed one award", "[deterministic]") {
+TEST_CASE("an auction protocol: same seed gives the same trace, every seed one award",
+          "[deterministic]") {
   const auto first = run_auction(11);
   CHECK(first == run_auction(11));
   std::size_t distinct = 0;
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) distinct += run_auction(seed) != first;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed)
+    distinct += run_auction(seed) != first;
   CHECK(distinct > 0);  // the seeds do explore different interleavings
 }

@@ -174,13 +174,14 @@ TEST_CASE("registry lookups from many threads race puts and erases safely", "[re
   }
   // Keep rebinding until both sides have done plenty (a preempted writer must not leave the
   // readers looking only at an erased name).
-  for (std::size_t i = 0; (i < scaled(200000) || lookups.load() < scaled(200000)) && i < 100'000'000;
-       ++i) {
+  for (std::size_t i = 0;
+       (i < scaled(200000) || lookups.load() < scaled(200000)) && i < 100'000'000; ++i) {
     sys.registry().put("hot", (i % 2) ? a.untyped() : b.untyped());
     if (i % 7 == 0) sys.registry().erase("hot");
   }
   done.store(true);
-  for (auto& t : readers) t.join();
+  for (auto& t : readers)
+    t.join();
   CHECK(wrong.load() == 0);
   CHECK(found.load() > 0);
 }
@@ -224,7 +225,8 @@ TEST_CASE("a detached actor may block without holding up the workers", "[detache
   b.send(stop{});
   REQUIRE(eventually([&] { return entered.load() == 1; }));
   auto a = sys.spawn<adder>(&count);
-  for (int i = 0; i < 100; ++i) a.send(add_one{});
+  for (int i = 0; i < 100; ++i)
+    a.send(add_one{});
   REQUIRE(eventually([&] { return count.load() == 100; }));  // the worker kept going
   closed.unlock();
   REQUIRE(eventually([&] { return entered.load() == 2; }));
@@ -234,7 +236,8 @@ TEST_CASE("system messages are not starved behind a long user queue", "[monitor]
   struct work {};
   struct hold {};
   struct busy : actor<busy, hold, work, watch, down_msg> {
-    busy(std::mutex* g, std::atomic<int>* h, std::atomic<long>* at) : gate(g), held(h), seen_at(at) {}
+    busy(std::mutex* g, std::atomic<int>* h, std::atomic<long>* at)
+        : gate(g), held(h), seen_at(at) {}
     void on(hold&) {
       held->store(1);
       std::lock_guard lock(*gate);  // the backlog builds up behind this
@@ -259,7 +262,8 @@ TEST_CASE("system messages are not starved behind a long user queue", "[monitor]
   b.send(hold{});
   REQUIRE(eventually([&] { return held.load() == 1; }));
   const long backlog = 50000;
-  for (long i = 0; i < backlog; ++i) b.send(work{});
+  for (long i = 0; i < backlog; ++i)
+    b.send(work{});
   target.send(stop{});  // its down_msg queues behind 50000 user messages
   REQUIRE(eventually([&] { return sys.running_actors() == 1; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -32,17 +32,19 @@ struct outcome {
 };
 
 struct client : actor<client, square, nothing> {
-  client(actor_ref t, outcome* o, std::chrono::milliseconds timeout) : target(t), out(o), limit(timeout) {}
+  client(actor_ref t, outcome* o, std::chrono::milliseconds timeout)
+      : target(t), out(o), limit(timeout) {}
   void on(square& s) {
-    request<int>(target, s, limit).then(
-        [this](int& v) {
-          out->last_value = v;
-          out->values.fetch_add(1);
-        },
-        [this](const error& e) {
-          out->last_error = static_cast<int>(e.code());
-          out->errors.fetch_add(1);
-        });
+    request<int>(target, s, limit)
+        .then(
+            [this](int& v) {
+              out->last_value = v;
+              out->values.fetch_add(1);
+            },
+            [this](const error& e) {
+              out->last_error = static_cast<int>(e.code());
+              out->errors.fetch_add(1);
+            });
   }
   void on(nothing&) {}
   actor_ref target;
@@ -106,7 +108,8 @@ TEST_CASE("many racing timeouts and replies: one outcome per request", "[request
   // A 1 ms timeout against a reply that takes about as long: both orders happen.
   auto c = sys.spawn<client>(s, &out, std::chrono::milliseconds(1));
   const int requests = static_cast<int>(scaled(20000));
-  for (int i = 0; i < requests; ++i) c.send(square{i % 100});
+  for (int i = 0; i < requests; ++i)
+    c.send(square{i % 100});
   REQUIRE(eventually([&] { return out.values.load() + out.errors.load() == requests; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(out.values.load() + out.errors.load() == requests);
@@ -121,10 +124,12 @@ TEST_CASE("requests fail clearly: unexpected message, stopped receiver", "[reque
     struct asker : actor<asker, nothing> {
       asker(actor_ref t, outcome* o) : target(t), out(o) {}
       void on(nothing&) {
-        request<int>(target, other{}, 5s).then([](int&) {}, [this](const error& e) {
-          out->last_error = static_cast<int>(e.code());
-          out->errors.fetch_add(1);
-        });
+        request<int>(target, other{}, 5s)
+            .then([](int&) {},
+                  [this](const error& e) {
+                    out->last_error = static_cast<int>(e.code());
+                    out->errors.fetch_add(1);
+                  });
       }
       actor_ref target;
       outcome* out;
@@ -154,8 +159,8 @@ TEST_CASE("a void handler answers a request with unit_t", "[request]") {
   struct asker : actor<asker, nothing> {
     asker(ref<server> t, std::atomic<int>* d) : target(std::move(t)), done(d) {}
     void on(nothing&) {
-      request(target, nothing{}, 5s).then([this](unit_t&) { done->store(1); },
-                                          [this](const error&) { done->store(2); });
+      request(target, nothing{}, 5s)
+          .then([this](unit_t&) { done->store(1); }, [this](const error&) { done->store(2); });
     }
     ref<server> target;
     std::atomic<int>* done;
@@ -176,7 +181,8 @@ TEST_CASE("exclusively(): other messages wait until the response", "[request]") 
     void on(square&) {
       request(target, square{1}, 5s)
           .exclusively()
-          .then([this](unit_t&) { log->push_back(1); }, [this](const error&) { log->push_back(-1); });
+          .then([this](unit_t&) { log->push_back(1); },
+                [this](const error&) { log->push_back(-1); });
     }
     void on(tick&) {
       log->push_back(2);
@@ -213,7 +219,8 @@ TEST_CASE("a coroutine handler's message outlives its suspensions", "[request][c
   outcome out;
   auto s = sys.spawn<server>();
   auto k = sys.spawn<keeper>(s, &out);
-  for (int i = 0; i < 50; ++i) k.send(square{1000 + i});
+  for (int i = 0; i < 50; ++i)
+    k.send(square{1000 + i});
   REQUIRE(eventually([&] { return out.values.load() == 50; }));
   CHECK(out.last_value.load() >= 1004);
 }

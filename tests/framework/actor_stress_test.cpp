@@ -38,7 +38,8 @@ struct source : actor<source, more> {
   source(ref<sink> s, std::uint32_t id, std::uint32_t n) : to(std::move(s)), me(id), total(n) {}
   void on(more&) {
     const std::uint32_t end = std::min(total, sent + 1000);
-    for (; sent < end; ++sent) to.send(item{me, sent});
+    for (; sent < end; ++sent)
+      to.send(item{me, sent});
     if (sent < total) self().send(more{});
   }
   ref<sink> to;
@@ -54,8 +55,10 @@ TEST_CASE("8 senders x 10^6 messages arrive exactly once, in per-sender order", 
   std::atomic<std::size_t> received{0}, disorder{0};
   auto s = sys.spawn<sink>(senders, &received, &disorder);
   std::vector<ref<source>> sources;
-  for (std::uint32_t i = 0; i < senders; ++i) sources.push_back(sys.spawn<source>(s, i, per_sender));
-  for (auto& src : sources) src.send(more{});
+  for (std::uint32_t i = 0; i < senders; ++i)
+    sources.push_back(sys.spawn<source>(s, i, per_sender));
+  for (auto& src : sources)
+    src.send(more{});
   const std::size_t expected = std::size_t{senders} * per_sender;
   REQUIRE(eventually([&] { return received.load() >= expected; }, std::chrono::seconds(240)));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -72,10 +75,12 @@ TEST_CASE("outside threads sending to one actor: exactly once, per-thread order"
   std::vector<std::thread> threads;
   for (std::uint32_t t = 0; t < senders; ++t) {
     threads.emplace_back([&, t] {
-      for (std::uint32_t i = 0; i < per_sender; ++i) s.send(item{t, i});
+      for (std::uint32_t i = 0; i < per_sender; ++i)
+        s.send(item{t, i});
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   REQUIRE(eventually([&] { return received.load() == std::size_t{senders} * per_sender; }));
   CHECK(disorder.load() == 0);
 }
@@ -91,10 +96,12 @@ TEST_CASE("2^20 actors spawned and stopped leave no cell and no block behind", "
     blocks_before = mem::stats().live_blocks;
     std::vector<ref<leaf>> all;
     all.reserve(actors);
-    for (std::size_t i = 0; i < actors; ++i) all.push_back(sys.spawn<leaf>());
+    for (std::size_t i = 0; i < actors; ++i)
+      all.push_back(sys.spawn<leaf>());
     CHECK(sys.live_cells() == actors);
-    for (std::size_t i = 0; i < actors; i += 2) all[i].send(done_msg{});  // half quit
-    all.clear();  // the other half become unreachable
+    for (std::size_t i = 0; i < actors; i += 2)
+      all[i].send(done_msg{});  // half quit
+    all.clear();                // the other half become unreachable
     REQUIRE(eventually([&] { return sys.live_cells() == 0; }, std::chrono::seconds(240)));
     CHECK(sys.running_actors() == 0);
   }

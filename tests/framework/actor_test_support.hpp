@@ -38,6 +38,8 @@ inline constexpr std::size_t scale_down = 10;
 #else
 inline constexpr std::size_t scale_down = 1;
 #endif
-constexpr std::size_t scaled(std::size_t n) { return n / scale_down; }
+constexpr std::size_t scaled(std::size_t n) {
+  return n / scale_down;
+}
 
 }  // namespace jaegis::test

@@ -107,7 +107,8 @@ TEST_CASE("a coroutine waiting on a request does not block other messages", "[co
   };
   struct start {};
   struct user : actor<user, start, tick> {
-    user(ref<slow> s, std::atomic<int>* t, std::atomic<int>* r) : peer(std::move(s)), ticks(t), res(r) {}
+    user(ref<slow> s, std::atomic<int>* t, std::atomic<int>* r)
+        : peer(std::move(s)), ticks(t), res(r) {}
     task<> on(start&) {
       result<int> r = co_await request(peer, slow_query{}, std::chrono::seconds(5));
       res->store(r ? r.value() : -1);
@@ -124,7 +125,8 @@ TEST_CASE("a coroutine waiting on a request does not block other messages", "[co
   auto s = sys.spawn<slow>();
   auto u = sys.spawn<user>(s, &ticks, &res);
   u.send(start{});
-  for (int i = 0; i < 10; ++i) u.send(tick{});
+  for (int i = 0; i < 10; ++i)
+    u.send(tick{});
   REQUIRE(eventually([&] { return res.load() != 0; }));
   CHECK(res.load() == 7);
   CHECK(ticks.load() == 10);

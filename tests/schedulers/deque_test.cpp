@@ -1,11 +1,10 @@
-#include "jaegis/schedulers/chase_lev_deque.hpp"
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "jaegis/schedulers/chase_lev_deque.hpp"
 #include "test_scale.hpp"
 
 using jaegis::sched::chase_lev_deque;
@@ -13,7 +12,8 @@ using jaegis::sched::chase_lev_deque;
 TEST_CASE("owner pops LIFO, thieves steal FIFO", "[deque]") {
   int items[4] = {0, 1, 2, 3};
   chase_lev_deque<int> d(8);
-  for (int& i : items) REQUIRE(d.push(&i));
+  for (int& i : items)
+    REQUIRE(d.push(&i));
   CHECK(d.size() == 4);
   CHECK(d.pop() == &items[3]);
   CHECK(d.steal().item == &items[0]);
@@ -30,11 +30,13 @@ TEST_CASE("capacity rounds up to a power of two and a full deque refuses", "[deq
   chase_lev_deque<int> d(5);
   REQUIRE(d.capacity() == 8);
   std::vector<int> items(9);
-  for (int i = 0; i < 8; ++i) REQUIRE(d.push(&items[i]));
+  for (int i = 0; i < 8; ++i)
+    REQUIRE(d.push(&items[i]));
   CHECK_FALSE(d.push(&items[8]));
   CHECK(d.steal().item == &items[0]);
   CHECK(d.push(&items[8]));  // the freed slot is reused
-  for (int i = 8; i >= 1; --i) CHECK(d.pop() == &items[i]);
+  for (int i = 8; i >= 1; --i)
+    CHECK(d.pop() == &items[i]);
   CHECK(d.pop() == nullptr);
 }
 
@@ -59,7 +61,8 @@ TEST_CASE("1 owner and N thieves: every item is taken exactly once", "[deque][st
   const unsigned thieves = GENERATE(1u, 3u);
   std::vector<std::uint32_t> ids(total);
   std::vector<std::atomic<std::uint8_t>> taken(total);
-  for (std::size_t i = 0; i < total; ++i) ids[i] = static_cast<std::uint32_t>(i);
+  for (std::size_t i = 0; i < total; ++i)
+    ids[i] = static_cast<std::uint32_t>(i);
   chase_lev_deque<std::uint32_t> d(256);
   std::atomic<bool> done{false};
   std::atomic<std::size_t> stolen{0};
@@ -105,10 +108,12 @@ TEST_CASE("1 owner and N thieves: every item is taken exactly once", "[deque][st
     ++popped;
   }
   done.store(true, std::memory_order_release);  // release: pairs with the thieves' acquire
-  for (auto& t : pool) t.join();
+  for (auto& t : pool)
+    t.join();
 
   std::size_t wrong = 0;
-  for (std::size_t i = 0; i < total; ++i) wrong += taken[i].load(std::memory_order_relaxed) != 1;
+  for (std::size_t i = 0; i < total; ++i)
+    wrong += taken[i].load(std::memory_order_relaxed) != 1;
   CHECK(wrong == 0);
   CHECK(popped + stolen.load() == total);
   CHECK(stolen.load() > 0);

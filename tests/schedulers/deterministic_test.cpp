@@ -1,8 +1,8 @@
-#include "jaegis/schedulers/deterministic_executor.hpp"
-
 #include <catch2/catch.hpp>
 #include <utility>
 #include <vector>
+
+#include "jaegis/schedulers/deterministic_executor.hpp"
 
 using namespace jaegis::sched;
 

@@ -1,3 +1,5 @@
+#include "jaegis/schedulers/executor.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <thread>
 #include <vector>
 
-#include "jaegis/schedulers/executor.hpp"
 #include "jaegis/schedulers/work_stealing_executor.hpp"
 #include "test_scale.hpp"
 
@@ -88,7 +89,8 @@ void run_exactly_once_storm(executor_kind kind, std::size_t workers, const char*
       }
     });
   }
-  for (auto& t : submitters) t.join();
+  for (auto& t : submitters)
+    t.join();
   const std::size_t expected = objects * rounds;
   // acquire: pairs with the tasks' release increments.
   REQUIRE(wait_for([&] { return total.load(std::memory_order_acquire) == expected; }));
@@ -101,7 +103,8 @@ void run_exactly_once_storm(executor_kind kind, std::size_t workers, const char*
   CHECK(wrong == 0);
   CHECK(overlaps == 0);
   std::uint64_t runs = 0;
-  for (const auto& c : exec->counters()) runs += c.runs;
+  for (const auto& c : exec->counters())
+    runs += c.runs;
   CHECK(runs == expected);
 }
 
@@ -159,8 +162,8 @@ TEST_CASE("10^5 park/wake cycles lose no wake-up", "[executor]") {
     REQUIRE(wait_for([&] { return exec->sleeping_workers() == 2; }, 10s));
     exec->schedule(task);
     // acquire: pairs with the task's release.
-    const bool ran = wait_for([&] { return task.runs.load(std::memory_order_acquire) == i + 1; },
-                              10s);
+    const bool ran =
+        wait_for([&] { return task.runs.load(std::memory_order_acquire) == i + 1; }, 10s);
     if (!ran) FAIL("wake-up lost in cycle " << i);
     ++slept_before;
   }
@@ -191,7 +194,8 @@ TEST_CASE("concurrent outside submitters racing parking workers lose nothing", "
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK_FALSE(lost.load());
 }
 
@@ -234,7 +238,8 @@ TEST_CASE("workers steal from their own NUMA node first (2x2 override)", "[execu
       });
       REQUIRE(visited.size() == 3);
       CHECK(visited[0] == (w ^ 1));
-      for (std::size_t i = 1; i < 3; ++i) CHECK(visited[i] / 2 != w / 2);
+      for (std::size_t i = 1; i < 3; ++i)
+        CHECK(visited[i] / 2 != w / 2);
     }
   }
 }
@@ -305,8 +310,10 @@ TEST_CASE("executor_config::from_env reads and validates the environment", "[exe
   CHECK(config.kind == executor_kind::sharing);
   CHECK(config.pin == false);
   CHECK(config.topology == "3x1");
-  for (auto [name, value] : {std::pair{"JAEGIS_WORKERS", "many"}, {"JAEGIS_WORKERS", "-1"},
-                             {"JAEGIS_EXECUTOR", "fast"}, {"JAEGIS_PIN", "yes"},
+  for (auto [name, value] : {std::pair{"JAEGIS_WORKERS", "many"},
+                             {"JAEGIS_WORKERS", "-1"},
+                             {"JAEGIS_EXECUTOR", "fast"},
+                             {"JAEGIS_PIN", "yes"},
                              {"JAEGIS_TOPOLOGY", "2y2"}}) {
     INFO(name << "=" << value);
     const char* old = std::getenv(name);

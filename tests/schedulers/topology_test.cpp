@@ -39,7 +39,8 @@ TEST_CASE("detect reports at least one node with the online cpus", "[topology]")
   REQUIRE(t.node_count() >= 1);
   REQUIRE(t.cpu_count() >= 1);
   CHECK(t.fits_real_cpus());
-  for (int cpu : t.cpus_in_placement_order()) CHECK(t.real_cpu(cpu) == cpu);
+  for (int cpu : t.cpus_in_placement_order())
+    CHECK(t.real_cpu(cpu) == cpu);
 }
 
 TEST_CASE("resolve prefers the argument, then JAEGIS_TOPOLOGY, then libnuma", "[topology]") {

@@ -13,7 +13,7 @@ struct asker : jaegis::actor<asker, ping> {
   explicit asker(jaegis::ref<ponger> p) : peer(std::move(p)) {}
   void on(ping&) {
 #ifdef JAEGIS_REQUEST_WRONG_TYPE
-    request(peer, unrelated{}, std::chrono::seconds(1)).then([](auto&) {}, [](auto&) {});
+    request(peer, unrelated{}, std::chrono::seconds(1)).then([](auto&){}, [](auto&){});
 #else
     request(peer, ping{}, std::chrono::seconds(1)).then([](jaegis::unit_t&) {}, [](auto&) {});
 #endif

@@ -165,7 +165,7 @@ class actor_cell final : public sched::runnable {
   void (*destroy_object_)(actor_base*) noexcept = nullptr;
   actor_extras* extras_ = nullptr;
   envelope* current_ = nullptr;
-  envelope* adopted_ = nullptr;            ///< the current envelope, once a coroutine owns it
+  envelope* adopted_ = nullptr;              ///< the current envelope, once a coroutine owns it
   envelope* forwarded_ = nullptr;            ///< the current envelope, once forward() claimed it
   actor_cell* target_of_forward_ = nullptr;  ///< counted until the envelope is handed over
   std::size_t block_size_;

@@ -18,10 +18,10 @@ namespace jaegis::sched {
 ///
 /// stop() leaves queued runnables queued and refuses new ones; drain() then runs them.
 ///
-/// The run calls must come from one thread, the driver (the one that constructed it). schedule() from
-/// the driver is plain; from any other thread (a timer firing) it goes through a locked inbox that
-/// the driver merges before each pick, so the order stays a function of the seed for everything
-/// the driver's own runs schedule.
+/// The run calls must come from one thread, the driver (the one that constructed it). schedule()
+/// from the driver is plain; from any other thread (a timer firing) it goes through a locked inbox
+/// that the driver merges before each pick, so the order stays a function of the seed for
+/// everything the driver's own runs schedule.
 class deterministic_executor final : public executor {
  public:
   explicit deterministic_executor(std::uint64_t seed);
