@@ -1,5 +1,7 @@
 #include "jaegis/framework/request.hpp"
 
+#include <memory>
+
 #include "jaegis/framework/actor_system.hpp"
 
 namespace jaegis::detail {
@@ -104,25 +106,25 @@ void pending_requests::grow() {
   exclusive_waits = waits;
 }
 
+namespace {
+/// Frees a handler taken out of the table once its continuation has run (or thrown).
+struct handler_deleter {
+  void operator()(response_handler* h) const noexcept { h->destroy(); }
+};
+using owned_handler = std::unique_ptr<response_handler, handler_deleter>;
+}  // namespace
+
 void pending_requests::complete(envelope& response) {
-  response_handler* h = take(response.request_id);
+  owned_handler h(take(response.request_id));
   if (h == nullptr) return;  // the timeout won
   h->timeout.cancel();
-  struct destroy_after {
-    response_handler* h;
-    ~destroy_after() { h->destroy(); }
-  } guard{h};
   h->on_response(response);
 }
 
 void pending_requests::fail(std::uint64_t id, error err) {
-  response_handler* h = take(id);
+  owned_handler h(take(id));
   if (h == nullptr) return;  // the response won
   h->timeout.reset();
-  struct destroy_after {
-    response_handler* h;
-    ~destroy_after() { h->destroy(); }
-  } guard{h};
   h->on_error(std::move(err));
 }
 

@@ -24,6 +24,8 @@
 #include <tuple>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace {
 
 using jaegis::timers::timer_handle;
@@ -34,16 +36,7 @@ using jaegis::timers::wheel_node;
 using clock_type = timer_service::clock;
 using namespace std::chrono_literals;
 
-// Sanitizer builds run 10x fewer iterations: ThreadSanitizer slows atomics 10-50x, and the Release
-// build of the same suite runs the full counts.
-#ifdef JAEGIS_SANITIZED
-constexpr std::size_t scale_down = 10;
-#else
-constexpr std::size_t scale_down = 1;
-#endif
-constexpr std::size_t scaled(std::size_t n) {
-  return n / scale_down;
-}
+using jaegis::test::scaled;  // fewer iterations in sanitizer builds (test_support.hpp)
 
 constexpr std::uint64_t span = timer_wheel::span;
 
@@ -444,11 +437,10 @@ TEST_CASE("timer_wheel: 10^6 timers, all cancelled or all fired, counted exactly
 // timer_service
 // ---------------------------------------------------------------------------------------------
 
-/// Waits, without a time limit, until `done()` holds (CTest's timeout catches a hang).
+/// Waits until `done()` holds; a hang fails the test instead of blocking it.
 template <class Pred>
 void eventually(Pred done) {
-  while (!done())
-    std::this_thread::sleep_for(1ms);
+  REQUIRE(jaegis::test::eventually(done));
 }
 
 /// A timer that records what happened to it. Fields other than the atomics are written on the

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "jaegis/schedulers/chase_lev_deque.hpp"
-#include "test_scale.hpp"
+#include "test_support.hpp"
 
 using jaegis::sched::chase_lev_deque;
 

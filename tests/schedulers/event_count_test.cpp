@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "test_scale.hpp"
+#include "test_support.hpp"
 
 using jaegis::sched::event_count;
 

@@ -15,28 +15,18 @@
 #include <vector>
 
 #include "jaegis/schedulers/work_stealing_executor.hpp"
-#include "test_scale.hpp"
+#include "test_support.hpp"
 
 using namespace jaegis::sched;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// Waits for `done()` for at most `limit`; a missed wake-up shows up as a timeout, not a hang.
+using jaegis::test::eventually;
+
 template <class Done>
 bool wait_for(Done done, std::chrono::milliseconds limit = 120s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  // Yield first (the awaited event is usually microseconds away), then back off to sleeping so a
-  // long wait does not steal a core from the workers.
-  for (unsigned polls = 0; !done(); ++polls) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    if (polls < 2000) {
-      std::this_thread::yield();
-    } else {
-      std::this_thread::sleep_for(100us);
-    }
-  }
-  return true;
+  return eventually(done, limit);
 }
 
 /// Runs `rounds` times, requeueing itself with `again`; on its first run it schedules its child
