@@ -61,16 +61,20 @@ actor_cell* actor_cell::running() noexcept {
 }
 
 actor_cell::actor_cell(actor_system& system, sched::executor& home, std::size_t block_size) noexcept
-    : system_(&system),
-      home_(&home),
-      block_size_(block_size),
-      throughput_(system.config().throughput == 0 ? 1 : system.config().throughput) {}
+    : system_(&system), home_(&home), block_size_(static_cast<std::uint32_t>(block_size)) {}
 
 actor_cell::~actor_cell() {
   if (extras_ != nullptr) {
     delete extras_->pending;
+    delete extras_->behavior;
     mem::destroy(extras_);
   }
+}
+
+behavior_holder& actor_cell::behavior_for_become() {
+  actor_extras& x = extras();
+  if (x.behavior == nullptr) x.behavior = new behavior_holder();
+  return *x.behavior;
 }
 
 actor_extras& actor_cell::extras() {
@@ -95,17 +99,18 @@ bool actor_cell::holding_user_messages() const noexcept {
 
 void actor_cell::forward_current(actor_cell* to) {
   if (to == nullptr) throw std::invalid_argument("jaegis: forward to an empty ref");
-  if (current_ == nullptr || current_->has(response_message) || forwarded_ != nullptr) {
+  if (current_ == nullptr || current_->has(response_message) ||
+      (extras_ != nullptr && extras_->forwarded != nullptr)) {
     throw std::logic_error("jaegis: forward() outside a handler, or twice for one message");
   }
   to->retain();  // the envelope is handed over after the handler returns
-  forwarded_ = current_;
-  target_of_forward_ = to;
+  extras().forwarded = current_;
+  extras().forward_target = to;
 }
 
 sched::run_result actor_cell::run() noexcept {
   running_scope scope(this);
-  std::uint32_t budget = throughput_;
+  std::uint32_t budget = system_->config().throughput;  // at least 1 (actor_system ensures it)
   for (;;) {
     drain_mailbox();
     while (envelope* e = system_queue_.pop())
@@ -283,12 +288,13 @@ void actor_cell::invoke(envelope* e) noexcept {
     quit(error(errc::unhandled_exception, "unknown exception"));
   }
   current_ = nullptr;
-  if (e == adopted_) {
-    adopted_ = nullptr;  // a suspended coroutine handler owns it now (task.hpp)
-  } else if (e == forwarded_) {
-    forwarded_ = nullptr;  // it lives on in another mailbox
-    target_of_forward_->enqueue(e);
-    target_of_forward_->release();
+  if (extras_ != nullptr && e == extras_->adopted) {
+    extras_->adopted = nullptr;  // a suspended coroutine handler owns it now (task.hpp)
+  } else if (extras_ != nullptr && e == extras_->forwarded) {
+    extras_->forwarded = nullptr;  // it lives on in another mailbox
+    actor_cell* target = std::exchange(extras_->forward_target, nullptr);
+    target->enqueue(e);
+    target->release();
   } else {
     if (e->reply_to != nullptr) respond(*e, unit_t{});  // a request whose handler returned void
     e->destroy(e);
@@ -314,7 +320,9 @@ void actor_cell::terminate(exit_reason reason) noexcept {
   x.links.clear();
   delete std::exchange(x.pending, nullptr);  // continuations die with the actor
   if (object_ != nullptr) {
-    destroy_object_(std::exchange(object_, nullptr));  // releases the refs it held
+    std::exchange(object_, nullptr)->~actor_base();  // the virtual destructor: the whole object
+    // (and the refs it held); then the handlers become() installed, which may hold refs too.
+    delete std::exchange(x.behavior, nullptr);
   }
   system_->on_terminated(*this);
 }

@@ -91,11 +91,9 @@ detail::actor_cell* actor_system::new_cell(std::size_t object_size, sched::execu
   return cell;
 }
 
-void actor_system::launch(detail::actor_cell* cell, actor_base* object, type_id_t type,
-                          void (*destroy_object)(actor_base*) noexcept) noexcept {
+void actor_system::launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept {
   cell->object_ = object;
   cell->actor_type_ = type;
-  cell->destroy_object_ = destroy_object;
   // relaxed: see new_cell().
   running_.fetch_add(1, std::memory_order_relaxed);
   detail::envelope* start = detail::make_envelope<detail::start_msg>();

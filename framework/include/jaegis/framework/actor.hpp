@@ -143,7 +143,9 @@ class actor : public actor_base {
   }
 
   bool dispatch(detail::envelope& e) final {
-    if (behavior_ != nullptr && behavior_.handle(e)) return true;
+    if (detail::behavior_holder* b = cell().behavior(); b != nullptr && *b != nullptr) {
+      if (b->handle(e)) return true;
+    }
     return (try_handle<Messages>(e) || ...);
   }
 
@@ -154,10 +156,12 @@ class actor : public actor_base {
   void become(Handlers&&... handlers) {
     static_assert((accepts<detail::handler_arg_t<Handlers>> && ...),
                   "jaegis: become() handler takes a message type this actor does not accept");
-    behavior_.reset(
+    cell().behavior_for_become().reset(
         new detail::behavior_impl<std::decay_t<Handlers>...>(std::forward<Handlers>(handlers)...));
   }
-  void unbecome() noexcept { behavior_.reset(); }
+  void unbecome() noexcept {
+    if (detail::behavior_holder* b = cell().behavior()) b->reset();
+  }
 
  private:
   template <class M>
@@ -167,8 +171,6 @@ class actor : public actor_base {
         e, [this](M& m) -> decltype(auto) { return static_cast<Derived*>(this)->on(m); });
     return true;
   }
-
-  detail::behavior_holder behavior_;
 };
 
 }  // namespace jaegis

@@ -20,6 +20,7 @@ namespace detail {
 
 struct response_slot;
 struct pending_requests;
+class behavior_holder;
 
 /// A FIFO list of envelopes private to the running actor (no atomics needed: one thread).
 struct envelope_fifo {
@@ -52,6 +53,11 @@ struct actor_extras {
   std::vector<actor_id> watchers;  ///< who monitors us: they get a down_msg when we stop
   std::vector<actor_id> links;     ///< who we are linked with: they get an exit_msg
   pending_requests* pending = nullptr;
+  behavior_holder* behavior = nullptr;   ///< handlers installed with become()
+  envelope* adopted = nullptr;           ///< the current envelope, once a coroutine owns it
+  envelope* forwarded = nullptr;         ///< the current envelope, once forward() claimed it
+  actor_cell* forward_target = nullptr;  ///< counted until the envelope is handed over
+  std::uint64_t request_ids = 0;
   exit_reason reason;
   bool trap_exit = false;
   std::uint64_t unhandled = 0;
@@ -117,19 +123,24 @@ class actor_cell final : public sched::runnable {
   actor_base* object() const noexcept { return object_; }
   actor_extras& extras();
   envelope* current() const noexcept { return current_; }
-  std::uint64_t next_request_id() noexcept { return ++request_ids_; }
+  std::uint64_t next_request_id() { return ++extras().request_ids; }
+  /// The handlers installed with become(), if any.
+  behavior_holder* behavior() const noexcept {
+    return extras_ != nullptr ? extras_->behavior : nullptr;
+  }
+  behavior_holder& behavior_for_become();
   void quit(exit_reason reason) noexcept;
   /// A coroutine handler takes the current envelope over, so that the message it holds by reference
   /// outlives the handler's first suspension. It hands it back (give_back_current) if it finishes
   /// before the handler returns.
-  envelope* adopt_current() noexcept {
-    adopted_ = current_;
+  envelope* adopt_current() {
+    extras().adopted = current_;
     return current_;
   }
   /// True if `e` was handed back (the handler is still running and will free it).
   bool give_back_current(envelope* e) noexcept {
-    if (current_ != e || adopted_ != e) return false;
-    adopted_ = nullptr;
+    if (current_ != e || extras_ == nullptr || extras_->adopted != e) return false;
+    extras_->adopted = nullptr;
     return true;
   }
   /// Moves the current envelope to `to` (see actor_base::forward).
@@ -161,16 +172,10 @@ class actor_cell final : public sched::runnable {
   sched::executor* home_;
   actor_slot* slot_ = nullptr;
   actor_id id_ = 0;
-  actor_base* object_ = nullptr;
-  void (*destroy_object_)(actor_base*) noexcept = nullptr;
+  actor_base* object_ = nullptr;  ///< destroyed through its virtual destructor
   actor_extras* extras_ = nullptr;
   envelope* current_ = nullptr;
-  envelope* adopted_ = nullptr;              ///< the current envelope, once a coroutine owns it
-  envelope* forwarded_ = nullptr;            ///< the current envelope, once forward() claimed it
-  actor_cell* target_of_forward_ = nullptr;  ///< counted until the envelope is handed over
-  std::size_t block_size_;
-  std::uint64_t request_ids_ = 0;
-  std::uint32_t throughput_;
+  std::uint32_t block_size_;
   type_id_t actor_type_ = 0;
   std::atomic<bool> terminated_flag_{false};
   std::atomic<bool> named_{false};

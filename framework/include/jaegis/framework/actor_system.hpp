@@ -103,8 +103,7 @@ class actor_system {
   ref<A> spawn_on(sched::executor& home, bool detached, Args&&... args);
 
   detail::actor_cell* new_cell(std::size_t object_size, sched::executor& home, bool detached);
-  void launch(detail::actor_cell* cell, actor_base* object, type_id_t type,
-              void (*destroy_object)(actor_base*) noexcept) noexcept;
+  void launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept;
   void abandon(detail::actor_cell* cell) noexcept;
   void actor_table_release_and_free(detail::actor_slot* slot, actor_id id) noexcept;
   sched::executor& new_detached_executor();
@@ -150,8 +149,7 @@ ref<A> actor_system::spawn_on(sched::executor& home, bool detached, Args&&... ar
     throw;
   }
   detail::constructing_cell() = outer;
-  launch(
-      cell, object, type_id<A>(), +[](actor_base* p) noexcept { static_cast<A*>(p)->~A(); });
+  launch(cell, object, type_id<A>());
   return ref<A>::adopt(cell);
 }
 
