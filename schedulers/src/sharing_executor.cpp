@@ -82,7 +82,7 @@ runnable* sharing_executor::state::next(sharing_worker& self,
       return r;
     }
     detail::counters_cell::add(self.counters.spins);
-    for (int i = 0; i < 32; ++i)
+    for (int i = 0; i < detail::spin_pauses; ++i)
       detail::cpu_relax();
   }
   const event_count::key key = sleepers.prepare_wait();

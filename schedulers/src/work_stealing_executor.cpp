@@ -14,7 +14,7 @@
 //   4. the global queue, taking a batch into its deque;
 //   5. searching: steal half of a victim's deque, same NUMA node first; at most half the workers
 //      search at once;
-//   6. spin `spin_rounds` rounds of 3-5, then park.
+//   6. spin `spin_rounds` rounds of 3-5 (each a search and a few `pause`s), then park.
 //
 // Parking, with no lost wake-up (see event_count.hpp):
 //   1. a searching worker stops searching (decrements `searching`);
@@ -238,7 +238,7 @@ runnable* worker::search() noexcept {
     }
     if (round < owner.config.spin_rounds) {
       detail::counters_cell::add(counters.spins);
-      for (int i = 0; i < 32; ++i)
+      for (int i = 0; i < detail::spin_pauses; ++i)
         detail::cpu_relax();
       if (!searching) searching = try_begin_search();
       continue;
