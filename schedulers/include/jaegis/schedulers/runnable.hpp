@@ -17,7 +17,10 @@ enum class run_result : unsigned char {
 ///   with its mailbox's idle tag);
 /// - run() must not throw: an exception escaping it terminates the process;
 /// - returning run_result::again hands the runnable back to the executor, which requeues it;
-///   returning done hands it back to its owner.
+///   returning done hands it back to its owner;
+/// - the executor does not touch a runnable after its run() returned done, so run() may make it
+///   schedulable again (or free it) as its last act: the actor layer relies on that when an
+///   actor marks its mailbox idle and another thread schedules it at once.
 class runnable {
  public:
   virtual run_result run() noexcept = 0;
