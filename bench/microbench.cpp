@@ -474,9 +474,10 @@ void run_spawn(context& ctx) {
   for (variant& v : variants) {
     v.exec->stop();
   }
-  ctx.note(std::to_string(count) + " runnables per figure, " + std::to_string(ctx.workers()) +
-           " workers; outside: one non-worker thread schedules each; fan_out: a binary tree "
-           "rooted from outside, each node schedules its children from a worker");
+  ctx.note(std::to_string(count) +
+           " runnables per figure, workers: " + std::to_string(ctx.workers()) +
+           "; outside: one non-worker thread schedules each; fan_out: a binary tree rooted from "
+           "outside, each node schedules its children from a worker");
   for (std::string& line : last_counters) {
     ctx.note(std::move(line));
   }
@@ -600,8 +601,8 @@ void run_pingpong_local(context& ctx) {
   }
   exec->stop();
   ctx.note(std::to_string(round_trips) +
-           " round trips (2 hops each) per round on one executor of " +
-           std::to_string(ctx.workers()) + " workers; floor on " + describe(cpus));
+           " round trips (2 hops each) per round on one executor, workers: " +
+           std::to_string(ctx.workers()) + "; floor: " + describe(cpus));
   ctx.note(last_counters);
 }
 
@@ -664,8 +665,8 @@ void run_pingpong_cross(context& ctx) {
   exec_b->stop();
   ctx.note(std::to_string(round_trips) +
            " round trips per round between two single-worker executors; workers " +
-           (pinned ? "pinned to " + describe(cpus) : std::string("unpinned")) + ", floor on " +
-           describe(cpus));
+           (pinned ? "pinned to " + describe(cpus) : std::string("unpinned")) +
+           "; floor: " + describe(cpus));
   ctx.note(counters_a);
   ctx.note(counters_b);
 }
