@@ -13,20 +13,18 @@ jaegis_add_test(framework_actor_deterministic_test SOURCES actor_deterministic_t
 # reason would break the build instead of passing this test.
 add_executable(framework_compile_fail_control compile_fail/typed_send.cpp)
 target_link_libraries(framework_compile_fail_control PRIVATE jaegis::framework)
-add_executable(framework_compile_fail_typed_send EXCLUDE_FROM_ALL compile_fail/typed_send.cpp)
-target_compile_definitions(framework_compile_fail_typed_send PRIVATE JAEGIS_SEND_WRONG_TYPE=1)
-target_link_libraries(framework_compile_fail_typed_send PRIVATE jaegis::framework)
-add_test(NAME framework_compile_fail_typed_send
-  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target framework_compile_fail_typed_send)
-set_tests_properties(framework_compile_fail_typed_send PROPERTIES
-  PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
-add_executable(framework_compile_fail_typed_request EXCLUDE_FROM_ALL compile_fail/typed_send.cpp)
-target_compile_definitions(framework_compile_fail_typed_request PRIVATE JAEGIS_REQUEST_WRONG_TYPE=1)
-target_link_libraries(framework_compile_fail_typed_request PRIVATE jaegis::framework)
-add_test(NAME framework_compile_fail_typed_request
-  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target framework_compile_fail_typed_request)
-set_tests_properties(framework_compile_fail_typed_request PROPERTIES
-  PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
+# jaegis_compile_fail(<name> <definition>): builds compile_fail/typed_send.cpp with <definition>
+# and passes only if the build fails with our static_assert's message.
+function(jaegis_compile_fail name definition)
+  add_executable(${name} EXCLUDE_FROM_ALL compile_fail/typed_send.cpp)
+  target_compile_definitions(${name} PRIVATE ${definition}=1)
+  target_link_libraries(${name} PRIVATE jaegis::framework)
+  add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target ${name})
+  set_tests_properties(${name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "does not accept this message type" RUN_SERIAL TRUE)
+endfunction()
+jaegis_compile_fail(framework_compile_fail_typed_send JAEGIS_SEND_WRONG_TYPE)
+jaegis_compile_fail(framework_compile_fail_typed_request JAEGIS_REQUEST_WRONG_TYPE)
 
 # The example in framework/README.md and the project README, built and run as is.
 add_executable(framework_readme_two_agents readme/two_agents.cpp)

@@ -18,7 +18,6 @@ class actor_base;
 
 namespace detail {
 
-struct response_slot;
 struct pending_requests;
 class behavior_holder;
 
