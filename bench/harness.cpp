@@ -14,31 +14,6 @@
 
 namespace jaegis::bench {
 
-std::vector<int> allowed_cpus() {
-  std::vector<int> cpus;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-    }
-  }
-  if (cpus.empty()) {
-    const unsigned n = std::thread::hardware_concurrency();
-    for (unsigned cpu = 0; cpu < (n == 0 ? 1 : n); ++cpu) {
-      cpus.push_back(static_cast<int>(cpu));
-    }
-  }
-  return cpus;
-}
-
-bool pin_this_thread(int cpu) noexcept {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
-}
-
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string one, five, fifteen;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "jaegis/schedulers/topology.hpp"
+
 // The benchmark harness: command line, rounds, the results table and the JSON file. It knows
 // nothing of what it measures, so that jaegis-microbench (the scheduler layer) and the later
 // jaegis-bench (JAEGIS beside CAF) share it.
@@ -39,10 +41,9 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-/// The cpus this process may run on (its affinity mask), ascending.
-std::vector<int> allowed_cpus();
-/// Pins the calling thread to `cpu`. False (and no change) if the system refuses.
-bool pin_this_thread(int cpu) noexcept;
+/// The cpus this process may run on, and pinning a thread to one: the scheduler layer's.
+using sched::allowed_cpus;
+using sched::pin_this_thread;
 /// "0.52 0.61 0.70": the load averages, to judge how quiet the machine was.
 std::string load_average();
 

@@ -1,30 +1,15 @@
 #include "jaegis/schedulers/executor.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "injection_queue.hpp"
 #include "jaegis/schedulers/deterministic_executor.hpp"
 #include "jaegis/schedulers/sharing_executor.hpp"
 #include "jaegis/schedulers/work_stealing_executor.hpp"
 #include "worker_counters_cell.hpp"
-
-// ThreadSanitizer reads these suppressions at start-up. They live in this object because every
-// executor links it (pin_this_thread). moodycamel's ConcurrentQueue orders its slots with
-// standalone fences, which TSan does not model; its author documents the false reports. The
-// happens-before edge our code relies on (enqueue before dequeue of the same runnable) is
-// annotated in injection_queue.hpp, so races in runnables' data are still reported.
-#ifdef JAEGIS_TSAN
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:moodycamel::\n";
-}
-#endif
 
 namespace jaegis::sched {
 namespace {
@@ -91,15 +76,4 @@ std::unique_ptr<executor> make_executor(const executor_config& config) {
   return std::make_unique<work_stealing_executor>(config);
 }
 
-namespace detail {
-
-bool pin_this_thread(int real_cpu) noexcept {
-  if (real_cpu < 0 || real_cpu >= CPU_SETSIZE) return false;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(real_cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
-}
-
-}  // namespace detail
 }  // namespace jaegis::sched

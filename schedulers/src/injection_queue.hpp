@@ -24,7 +24,7 @@ namespace jaegis::sched::detail {
 /// ThreadSanitizer does not model: it reports false races inside the queue and cannot see that an
 /// enqueue happens before the dequeue of the same item. Under TSan this wrapper states that edge
 /// itself (release on the item before enqueue, acquire after dequeue), so races in the runnables'
-/// own data are still found; the queue's internal reports are suppressed (see executor.cpp).
+/// own data are still found; the queue's internal reports are suppressed (see topology.cpp).
 class injection_queue {
  public:
   using consumer_token = moodycamel::ConsumerToken;

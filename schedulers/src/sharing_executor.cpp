@@ -60,7 +60,7 @@ void sharing_executor::state::main(sharing_worker& self) noexcept {
   const bool pin = config.pin.value_or(topo.fits_real_cpus() && workers.size() <= topo.cpu_count());
   // relaxed: read only for reports.
   if (pin) {
-    self.pinned.store(detail::pin_this_thread(topo.real_cpu(self.cpu)), std::memory_order_relaxed);
+    self.pinned.store(pin_this_thread(topo.real_cpu(self.cpu)), std::memory_order_relaxed);
   }
   auto token = queue.make_consumer();
   // relaxed: a hint; stop() wakes sleepers after setting it and join() synchronises.

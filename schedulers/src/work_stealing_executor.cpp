@@ -126,8 +126,7 @@ void worker::main() noexcept {
   tl_worker = this;
   set_this_thread_node(node);
   // relaxed: read only for reports.
-  if (pin)
-    pinned.store(detail::pin_this_thread(owner.topo.real_cpu(cpu)), std::memory_order_relaxed);
+  if (pin) pinned.store(pin_this_thread(owner.topo.real_cpu(cpu)), std::memory_order_relaxed);
   while (!stopping()) {
     runnable* r = find_local();
     if (r == nullptr) r = search();

@@ -48,7 +48,5 @@ inline void cpu_relax() noexcept {
 /// measured the cross-thread round trip at 1152 ns p50 with 32 and 491 ns with 4.
 inline constexpr int spin_pauses = 4;
 
-/// Pins the calling thread to a real cpu. Returns whether it worked.
-bool pin_this_thread(int real_cpu) noexcept;
 
 }  // namespace jaegis::sched::detail

@@ -48,6 +48,12 @@ class topology {
   bool override_ = false;
 };
 
+/// The cpus this process may run on (sched_getaffinity: respects taskset and cgroup cpusets);
+/// every online cpu if that fails.
+std::vector<int> allowed_cpus();
+/// Pins the calling thread to a real cpu. Returns whether it worked.
+bool pin_this_thread(int real_cpu) noexcept;
+
 /// The NUMA node of the calling thread as the schedulers placed it: a worker's node, or 0 on a
 /// thread no executor owns. Memory pools use it to pick their arena.
 int this_thread_node() noexcept;
