@@ -10,6 +10,7 @@
 #include "jaegis/framework/pool.hpp"
 #include "jaegis/framework/request.hpp"
 #include "jaegis/framework/response.hpp"
+#include "jaegis/framework/send_exit.hpp"
 #include "jaegis/framework/system_messages.hpp"
 #include "system_envelopes.hpp"
 
@@ -55,6 +56,25 @@ template bool send_system(actor_table&, actor_id, actor_id, remove_watcher&&);
 template bool send_system(actor_table&, actor_id, actor_id, add_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, remove_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, kill_msg&&);
+
+}  // namespace jaegis::detail
+
+namespace jaegis {
+
+void send_exit(const actor_ref& to, exit_reason reason) {
+  if (!to) throw std::invalid_argument("jaegis: send_exit through an empty ref");
+  detail::actor_cell* self = detail::actor_cell::running();
+  const actor_id from = self != nullptr ? self->id() : 0;
+  if (reason.code() == errc::killed) {
+    to.cell()->enqueue(detail::system_envelope(from, detail::kill_msg{std::move(reason)}));
+  } else {
+    to.cell()->enqueue(detail::system_envelope(from, exit_msg{from, std::move(reason)}));
+  }
+}
+
+}  // namespace jaegis
+
+namespace jaegis::detail {
 
 actor_cell* actor_cell::running() noexcept {
   return tl_running;

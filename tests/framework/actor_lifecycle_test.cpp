@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actor_test_support.hpp"
+#include "jaegis/framework/send_exit.hpp"
 
 using namespace jaegis;
 using namespace jaegis::test;
@@ -124,6 +125,31 @@ TEST_CASE("trap_exit turns a partner's failure into a message", "[link]") {
   REQUIRE(eventually([&] { return obs.exits.load() == 1; }));
   CHECK(obs.stops.load() == 0);
   CHECK(obs.last_code.load() == static_cast<int>(errc::unhandled_exception));
+}
+
+TEST_CASE("send_exit stops an actor, is trappable, and killed is not", "[exit]") {
+  actor_system sys(quiet_config());
+  observations plain_obs, trapping_obs;
+  auto plain = sys.spawn<watcher>(&plain_obs, false);
+  auto trapping = sys.spawn<watcher>(&trapping_obs, true);
+
+  SECTION("a normal reason is ignored by an actor that does not trap exits") {
+    send_exit(plain, errc::normal);
+    send_exit(plain, error(errc::linked_exit, "restart"));
+    REQUIRE(eventually([&] { return plain_obs.stops.load() == 1; }));
+    CHECK(plain_obs.last_code.load() == static_cast<int>(errc::linked_exit));
+  }
+  SECTION("a trapping actor gets the exit as a message, then dies when killed") {
+    send_exit(trapping, error(errc::linked_exit, "restart"));
+    REQUIRE(eventually([&] { return trapping_obs.exits.load() == 1; }));
+    CHECK(trapping_obs.stops.load() == 0);
+    send_exit(trapping, errc::killed);
+    REQUIRE(eventually([&] { return trapping_obs.stops.load() == 1; }));
+    CHECK(trapping_obs.last_code.load() == static_cast<int>(errc::killed));
+  }
+  SECTION("an empty ref is a clear error") {
+    CHECK_THROWS_WITH(send_exit(actor_ref(), errc::killed), Catch::Contains("empty ref"));
+  }
 }
 
 TEST_CASE("registry: by id, by name, typed, removal on stop, stale ids", "[registry]") {

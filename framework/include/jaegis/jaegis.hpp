@@ -8,5 +8,6 @@
 #include "jaegis/framework/ref.hpp"
 #include "jaegis/framework/registry.hpp"
 #include "jaegis/framework/request.hpp"
+#include "jaegis/framework/send_exit.hpp"
 #include "jaegis/framework/system_messages.hpp"
 #include "jaegis/framework/task.hpp"
