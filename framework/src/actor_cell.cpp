@@ -18,18 +18,35 @@ namespace jaegis::detail {
 namespace {
 
 thread_local actor_cell* tl_running = nullptr;
+/// The message being handled on this thread: one per thread, not per actor, since only the
+/// running actor has one (and the cell stays smaller).
+thread_local envelope* tl_current = nullptr;
 
-/// Sets the running actor for the scope (restoring the previous one: destroy() may run an
-/// actor's stop hook on another actor's thread).
+/// Sets the running actor for the scope (restoring the previous one and its current message:
+/// destroy() may run an actor's stop hook on another actor's thread).
 class running_scope {
  public:
-  explicit running_scope(actor_cell* cell) noexcept : previous_(std::exchange(tl_running, cell)) {}
-  ~running_scope() { tl_running = previous_; }
+  explicit running_scope(actor_cell* cell) noexcept
+      : previous_(std::exchange(tl_running, cell)), previous_current_(tl_current) {}
+  ~running_scope() {
+    tl_running = previous_;
+    tl_current = previous_current_;
+  }
   running_scope(const running_scope&) = delete;
   running_scope& operator=(const running_scope&) = delete;
 
  private:
   actor_cell* previous_;
+  envelope* previous_current_;
+};
+
+/// Sets the current message for the scope.
+class current_scope {
+ public:
+  explicit current_scope(envelope* e) noexcept { tl_current = e; }
+  ~current_scope() { tl_current = nullptr; }
+  current_scope(const current_scope&) = delete;
+  current_scope& operator=(const current_scope&) = delete;
 };
 
 template <class M>
@@ -80,8 +97,33 @@ actor_cell* actor_cell::running() noexcept {
   return tl_running;
 }
 
-actor_cell::actor_cell(actor_system& system, sched::executor& home, std::size_t block_size) noexcept
-    : system_(&system), home_(&home), block_size_(static_cast<std::uint32_t>(block_size)) {}
+envelope* actor_cell::current() noexcept {
+  return tl_current;
+}
+
+actor_base* actor_cell::object() const noexcept {
+  if (!is(has_object)) return nullptr;
+  const char* block = reinterpret_cast<const char*>(this);
+  return reinterpret_cast<actor_base*>(const_cast<char*>(block) + cell_space + object_offset_);
+}
+
+actor_slot& actor_cell::slot() const noexcept {
+  return system_->table().live_slot(id_);
+}
+
+void actor_cell::retain() noexcept {
+  actor_table::retain(slot());
+}
+
+std::uint32_t actor_cell::references() const noexcept {
+  // seq_cst: read after clear_orphan()'s RMW; pairs with release()'s fetch_sub (mailbox.hpp).
+  return static_cast<std::uint32_t>(slot().state.load(std::memory_order_seq_cst) &
+                                    actor_table::count_mask);
+}
+
+void actor_cell::schedule() noexcept {
+  (is(detached) ? *extras_->detached_home : system_->executor()).schedule(*this);
+}
 
 actor_cell::~actor_cell() {
   if (extras_ != nullptr) {
@@ -103,13 +145,13 @@ actor_extras& actor_cell::extras() {
 }
 
 void actor_cell::release() noexcept {
-  if (!actor_table::release(*slot_)) return;
+  if (!actor_table::release(slot())) return;
   if (mailbox_.mark_orphaned()) destroy();
 }
 
 void actor_cell::quit(exit_reason reason) noexcept {
-  if (stopping_) return;
-  stopping_ = true;
+  if (is(stopping)) return;
+  set(stopping);
   extras().reason = std::move(reason);
 }
 
@@ -119,44 +161,44 @@ bool actor_cell::holding_user_messages() const noexcept {
 
 void actor_cell::forward_current(actor_cell* to) {
   if (to == nullptr) throw std::invalid_argument("jaegis: forward to an empty ref");
-  if (current_ == nullptr || current_->has(response_message) ||
+  envelope* e = current();
+  if (e == nullptr || e->has(response_message) ||
       (extras_ != nullptr && extras_->forwarded != nullptr)) {
     throw std::logic_error("jaegis: forward() outside a handler, or twice for one message");
   }
   to->retain();  // the envelope is handed over after the handler returns
-  extras().forwarded = current_;
+  extras().forwarded = e;
   extras().forward_target = to;
 }
 
 sched::run_result actor_cell::run() noexcept {
   running_scope scope(this);
+  if (!is(started)) start();
   std::uint32_t budget = system_->config().throughput;  // at least 1 (actor_system ensures it)
   for (;;) {
-    drain_mailbox();
-    while (envelope* e = system_queue_.pop())
-      handle_system(e);
-    if (terminated_) drop_all();
-    while (budget > 0 && !terminated_ && system_queue_.empty() && !holding_user_messages()) {
-      envelope* e = user_queue_.pop();
+    // Urgent messages once per batch: a backlog holds them back by at most `throughput` messages.
+    handle_urgent();
+    if (is_terminated()) drop_all();
+    while (budget > 0 && !is_terminated()) {
+      envelope* e = next_ordinary();
       if (e == nullptr) break;
-      --budget;
-      handle_user(e);
+      if (e->has(response_message)) {
+        handle_response(e);
+      } else if (holding_user_messages()) {
+        extras_->held.push(e);  // an exclusive request waits: the response releases them
+      } else {
+        --budget;
+        handle_ordinary(e);
+      }
     }
-    if (!system_queue_.empty()) continue;
-    const bool user_work = !user_queue_.empty() && !holding_user_messages();
-    if (user_work) return sched::run_result::again;  // budget spent: yield the worker
-    drain_mailbox();
-    if (!system_queue_.empty() || (!user_queue_.empty() && !holding_user_messages())) {
-      if (budget == 0) return sched::run_result::again;
-      continue;
-    }
+    if (budget == 0) return sched::run_result::again;  // yield the worker; more may be waiting
     // Empty (or only user messages held back by an exclusive request, which the response or
     // the timeout will release by arriving): go idle.
     switch (mailbox_.try_mark_idle()) {
       case idle_result::idle:
         return sched::run_result::done;  // from here on another worker may own us: hands off
       case idle_result::busy:
-        return sched::run_result::again;  // a push is half done; come back for it
+        return sched::run_result::again;  // a push is half done, or one just came: requeue
       case idle_result::orphaned:
         if (!mailbox_.clear_orphan()) continue;  // a message raced in (we were resurrected)
         if (references() == 0) {
@@ -168,10 +210,33 @@ sched::run_result actor_cell::run() noexcept {
   }
 }
 
-void actor_cell::drain_mailbox() noexcept {
-  while (envelope* e = mailbox_.pop()) {
-    (e->flags & (system_message | response_message) ? system_queue_ : user_queue_).push(e);
+void actor_cell::start() noexcept {
+  set(started);
+  if (is_terminated()) return;
+  try {
+    object()->start_hook();
+  } catch (const std::exception& ex) {
+    terminate(error(errc::unhandled_exception, std::string("on_start: ") + ex.what()));
+  } catch (...) {
+    terminate(error(errc::unhandled_exception, "on_start: unknown exception"));
   }
+  if (is(stopping) && !is_terminated()) terminate(extras().reason);
+}
+
+void actor_cell::handle_urgent() noexcept {
+  for (envelope* e = mailbox_.take_urgent(); e != nullptr;) {
+    // relaxed: take_urgent() handed us a private, synchronised list.
+    auto* next = static_cast<envelope*>(e->next.load(std::memory_order_relaxed));
+    handle_system(e);
+    e = next;
+  }
+}
+
+envelope* actor_cell::next_ordinary() noexcept {
+  if (extras_ != nullptr && !extras_->held.empty() && !holding_user_messages()) {
+    return extras_->held.pop();  // released by the response: they came first
+  }
+  return mailbox_.pop();
 }
 
 void actor_cell::handle_system(envelope* e) noexcept {
@@ -181,24 +246,9 @@ void actor_cell::handle_system(envelope* e) noexcept {
   }
   const actor_id from = e->sender;
   actor_table& table = system_->table();
-  if (e->type == type_id<start_msg>()) {
-    e->destroy(e);
-    started_ = true;
-    if (!terminated_) {
-      try {
-        object_->start_hook();
-      } catch (const std::exception& ex) {
-        terminate(error(errc::unhandled_exception, std::string("on_start: ") + ex.what()));
-      } catch (...) {
-        terminate(error(errc::unhandled_exception, "on_start: unknown exception"));
-      }
-      if (stopping_ && !terminated_) terminate(extras().reason);
-    }
-    return;
-  }
   if (e->type == type_id<add_watcher>()) {
     e->destroy(e);
-    if (terminated_) {
+    if (is_terminated()) {
       send_system(table, from, id_, down_msg{id_, extras().reason});
     } else {
       extras().watchers.push_back(from);
@@ -212,7 +262,7 @@ void actor_cell::handle_system(envelope* e) noexcept {
   }
   if (e->type == type_id<add_link>()) {
     e->destroy(e);
-    if (terminated_) {
+    if (is_terminated()) {
       send_system(table, from, id_, exit_msg{id_, extras().reason});
     } else if (std::find(extras().links.begin(), extras().links.end(), from) ==
                extras().links.end()) {
@@ -234,15 +284,15 @@ void actor_cell::handle_system(envelope* e) noexcept {
   if (e->type == type_id<request_timeout_msg>()) {
     const std::uint64_t request = e->payload<request_timeout_msg>().request_id;
     e->destroy(e);
-    if (!terminated_ && extras_ != nullptr && extras_->pending != nullptr) {
+    if (!is_terminated() && extras_ != nullptr && extras_->pending != nullptr) {
       extras_->pending->fail(request,
                              error(errc::request_timeout, "no response within the timeout"));
     }
-    if (stopping_ && !terminated_) terminate(extras().reason);
+    if (is(stopping) && !is_terminated()) terminate(extras().reason);
     return;
   }
   if (e->type == type_id<exit_msg>()) {
-    if (terminated_) {
+    if (is_terminated()) {
       e->destroy(e);
       return;
     }
@@ -258,15 +308,15 @@ void actor_cell::handle_system(envelope* e) noexcept {
     return;
   }
   // down_msg and any other system-flagged message: to the handlers.
-  if (terminated_) {
+  if (is_terminated()) {
     e->destroy(e);
   } else {
     invoke(e);
   }
 }
 
-void actor_cell::handle_user(envelope* e) noexcept {
-  if (terminated_) {
+void actor_cell::handle_ordinary(envelope* e) noexcept {
+  if (is_terminated()) {
     drop(e);
   } else {
     invoke(e);
@@ -274,40 +324,43 @@ void actor_cell::handle_user(envelope* e) noexcept {
 }
 
 void actor_cell::handle_response(envelope* e) noexcept {
-  if (terminated_ || extras_ == nullptr || extras_->pending == nullptr) {
+  if (is_terminated() || extras_ == nullptr || extras_->pending == nullptr) {
     e->destroy(e);
     return;
   }
-  current_ = e;
-  try {
-    extras_->pending->complete(*e);
-  } catch (const std::exception& ex) {
-    quit(error(errc::unhandled_exception, ex.what()));
-  } catch (...) {
-    quit(error(errc::unhandled_exception, "unknown exception"));
+  {
+    current_scope scope(e);
+    try {
+      extras_->pending->complete(*e);
+    } catch (const std::exception& ex) {
+      quit(error(errc::unhandled_exception, ex.what()));
+    } catch (...) {
+      quit(error(errc::unhandled_exception, "unknown exception"));
+    }
   }
-  current_ = nullptr;
   e->destroy(e);
-  if (stopping_ && !terminated_) terminate(extras().reason);
+  if (is(stopping) && !is_terminated()) terminate(extras().reason);
 }
 
 void actor_cell::invoke(envelope* e) noexcept {
-  current_ = e;
-  try {
-    if (!object_->dispatch(*e)) {
-      ++extras().unhandled;
-      system_->on_unhandled(e->type);
-      object_->unhandled_hook(*e);
-      respond_error(*e, error(errc::unexpected_message, "the receiver has no handler for it"));
+  {
+    current_scope scope(e);
+    actor_base* self = object();
+    try {
+      if (!self->dispatch(*e)) {
+        ++extras().unhandled;
+        system_->on_unhandled(e->type);
+        self->unhandled_hook(*e);
+        respond_error(*e, error(errc::unexpected_message, "the receiver has no handler for it"));
+      }
+    } catch (const std::exception& ex) {
+      respond_error(*e, error(errc::unhandled_exception, ex.what()));
+      quit(error(errc::unhandled_exception, ex.what()));
+    } catch (...) {
+      respond_error(*e, error(errc::unhandled_exception, "unknown exception"));
+      quit(error(errc::unhandled_exception, "unknown exception"));
     }
-  } catch (const std::exception& ex) {
-    respond_error(*e, error(errc::unhandled_exception, ex.what()));
-    quit(error(errc::unhandled_exception, ex.what()));
-  } catch (...) {
-    respond_error(*e, error(errc::unhandled_exception, "unknown exception"));
-    quit(error(errc::unhandled_exception, "unknown exception"));
   }
-  current_ = nullptr;
   if (extras_ != nullptr && e == extras_->adopted) {
     extras_->adopted = nullptr;  // a suspended coroutine handler owns it now (task.hpp)
   } else if (extras_ != nullptr && e == extras_->forwarded) {
@@ -319,18 +372,18 @@ void actor_cell::invoke(envelope* e) noexcept {
     if (e->reply_to != nullptr) respond(*e, unit_t{});  // a request whose handler returned void
     e->destroy(e);
   }
-  if (stopping_ && !terminated_) terminate(extras().reason);
+  if (is(stopping) && !is_terminated()) terminate(extras().reason);
 }
 
 void actor_cell::terminate(exit_reason reason) noexcept {
-  if (terminated_) return;
-  stopping_ = true;
+  if (is_terminated()) return;
+  set(stopping);
   actor_extras& x = extras();
   x.reason = std::move(reason);
-  if (object_ != nullptr) object_->stop_hook(x.reason);
+  if (actor_base* self = object()) self->stop_hook(x.reason);
   // release: readers on other threads (the registry) then see a stopped actor.
-  terminated_flag_.store(true, std::memory_order_release);
-  terminated_ = true;
+  shared_flags_.fetch_or(shared_terminated, std::memory_order_release);
+  set(terminated_here);
   actor_table& table = system_->table();
   for (actor_id watcher : x.watchers)
     send_system(table, watcher, id_, down_msg{id_, x.reason});
@@ -339,8 +392,9 @@ void actor_cell::terminate(exit_reason reason) noexcept {
   x.watchers.clear();
   x.links.clear();
   delete std::exchange(x.pending, nullptr);  // continuations die with the actor
-  if (object_ != nullptr) {
-    std::exchange(object_, nullptr)->~actor_base();  // the virtual destructor: the whole object
+  if (actor_base* self = object()) {
+    flags_ = static_cast<std::uint8_t>(flags_ & ~has_object);
+    self->~actor_base();  // the virtual destructor: the whole object
     // (and the refs it held); then the handlers become() installed, which may hold refs too.
     delete std::exchange(x.behavior, nullptr);
   }
@@ -355,31 +409,33 @@ void actor_cell::drop(envelope* e) noexcept {
 }
 
 void actor_cell::drop_all() noexcept {
-  drain_mailbox();
-  while (envelope* e = system_queue_.pop()) {
+  // Bookkeeping still matters after we stopped: monitors and links get their answer.
+  handle_urgent();
+  while (envelope* e = mailbox_.pop()) {
     if (e->has(response_message) || e->has(system_message)) {
-      // Bookkeeping still matters after we stopped: monitors and links get their answer.
       handle_system(e);
     } else {
       drop(e);
     }
   }
-  while (envelope* e = user_queue_.pop())
-    drop(e);
+  if (extras_ != nullptr) {
+    while (envelope* e = extras_->held.pop())
+      drop(e);
+  }
 }
 
 void actor_cell::destroy() noexcept {
   running_scope scope(this);
-  if (!terminated_) terminate(error(errc::unreachable, "no reference to the actor is left"));
+  if (!is_terminated()) terminate(error(errc::unreachable, "no reference to the actor is left"));
   drop_all();
   const actor_id id = id_;
-  actor_slot* slot = slot_;
+  actor_slot& slot = this->slot();
   actor_system* system = system_;
   const std::size_t size = block_size_;
-  sched::executor* home = detached_ ? home_ : nullptr;
+  sched::executor* home = is(detached) ? extras_->detached_home : nullptr;
   this->~actor_cell();
   mem::deallocate(this, size);
-  system->table().free_slot(*slot, id);
+  system->table().free_slot(slot, id);
   system->on_freed(home);
 }
 

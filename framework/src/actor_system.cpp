@@ -19,11 +19,6 @@ actor_cell*& constructing_cell() noexcept {
   return cell;
 }
 
-namespace {
-constexpr std::size_t cell_space = (sizeof(actor_cell) + alignof(std::max_align_t) - 1) /
-                                   alignof(std::max_align_t) * alignof(std::max_align_t);
-}
-
 void* object_storage(actor_cell* cell) noexcept {
   return reinterpret_cast<char*>(cell) + cell_space;
 }
@@ -77,10 +72,13 @@ detail::actor_cell* actor_system::new_cell(std::size_t object_size, sched::execu
   if (shut_down_) throw std::logic_error("jaegis: spawn after shutdown");
   const std::size_t size = detail::cell_space + object_size;
   void* block = mem::allocate(size);
-  auto* cell = ::new (block) detail::actor_cell(*this, home, size);
-  cell->detached_ = detached;
+  auto* cell = ::new (block) detail::actor_cell(*this, size);
   try {
-    cell->id_ = table_.allocate(cell, cell->slot_);
+    if (detached) {
+      cell->extras().detached_home = &home;
+      cell->set(detail::actor_cell::detached);
+    }
+    cell->id_ = table_.allocate(cell);
   } catch (...) {
     cell->~actor_cell();
     mem::deallocate(block, size);
@@ -91,22 +89,27 @@ detail::actor_cell* actor_system::new_cell(std::size_t object_size, sched::execu
   return cell;
 }
 
-void actor_system::launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept {
-  cell->object_ = object;
+bool actor_system::launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept {
+  const std::ptrdiff_t offset =
+      reinterpret_cast<char*>(object) - static_cast<char*>(detail::object_storage(cell));
+  if (offset < 0 || offset > 0xffff) return false;  // actor_base placed beyond 64 KiB: refuse
+  cell->object_offset_ = static_cast<std::uint16_t>(offset);
+  cell->set(detail::actor_cell::has_object);
   cell->actor_type_ = type;
   // relaxed: see new_cell().
   running_.fetch_add(1, std::memory_order_relaxed);
-  detail::envelope* start = detail::make_envelope<detail::start_msg>();
-  start->flags = detail::system_message;
-  cell->enqueue(start);
+  // A new mailbox is busy, not idle: this is the one schedule of its first run, which starts it.
+  cell->schedule();
+  return true;
 }
 
 void actor_system::abandon(detail::actor_cell* cell) noexcept {
   // The constructor threw: nobody has seen the actor. Undo new_cell().
   const actor_id id = cell->id_;
-  detail::actor_slot* slot = cell->slot_;
+  detail::actor_slot* slot = &table_.live_slot(id);
   const std::size_t size = cell->block_size_;
-  sched::executor* home = cell->detached_ ? cell->home_ : nullptr;
+  sched::executor* home =
+      cell->is(detail::actor_cell::detached) ? cell->extras_->detached_home : nullptr;
   cell->~actor_cell();
   mem::deallocate(cell, size);
   actor_table_release_and_free(slot, id);
@@ -121,7 +124,10 @@ void actor_system::actor_table_release_and_free(detail::actor_slot* slot, actor_
 void actor_system::on_terminated(detail::actor_cell& cell) noexcept {
   // relaxed: set by registry::put on any thread; a put that races past this check is cleaned up
   // by the next lookup (registry.hpp).
-  if (cell.named_.load(std::memory_order_relaxed)) registry_->erase_actor(cell.id());
+  if ((cell.shared_flags_.load(std::memory_order_relaxed) & detail::actor_cell::shared_named) !=
+      0) {
+    registry_->erase_actor(cell.id());
+  }
   // release: the waiter in await_all_actors_done() sees everything the actor did.
   if (running_.fetch_sub(1, std::memory_order_release) == 1) running_.notify_all();
 }

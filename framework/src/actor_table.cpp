@@ -27,9 +27,7 @@ actor_table::~actor_table() {
 }
 
 actor_slot& actor_table::slot(std::uint32_t index) const noexcept {
-  // acquire: pairs with the release CAS that installed the segment.
-  return segments_[index >> segment_bits].load(
-      std::memory_order_acquire)[index & (segment_size - 1)];
+  return live_slot(index);
 }
 
 actor_slot* actor_table::slot_of(actor_id id) const noexcept {
@@ -63,7 +61,8 @@ std::uint32_t actor_table::pop_free() noexcept {
     const auto index = static_cast<std::uint32_t>(head);
     if (index == 0) return 0;
     // relaxed: a stale link is harmless, the tag makes the CAS below fail (no ABA).
-    const std::uint32_t next = slot(index).next_free.load(std::memory_order_relaxed);
+    const auto next =
+        static_cast<std::uint32_t>(slot(index).cell_or_link.load(std::memory_order_relaxed));
     const std::uint64_t tagged_next = ((head >> 32) + 1) << 32 | next;
     // acquire on success: we now own the slot and read its generation next.
     if (free_head_.compare_exchange_weak(head, tagged_next, std::memory_order_acquire,
@@ -73,7 +72,7 @@ std::uint32_t actor_table::pop_free() noexcept {
   }
 }
 
-actor_id actor_table::allocate(actor_cell* cell, actor_slot*& out) {
+actor_id actor_table::allocate(actor_cell* cell) {
   std::uint32_t index = pop_free();
   if (index == 0) {
     // relaxed: only uniqueness matters; the segment publication below carries the ordering.
@@ -84,10 +83,9 @@ actor_id actor_table::allocate(actor_cell* cell, actor_slot*& out) {
   // relaxed: the generation is only changed by free_slot(), which happened before our pop.
   const std::uint64_t generation = s->state.load(std::memory_order_relaxed) & ~count_mask;
   // relaxed: the cell pointer is published by the release store of the state just below.
-  s->cell.store(cell, std::memory_order_relaxed);
+  s->cell_or_link.store(reinterpret_cast<std::uintptr_t>(cell), std::memory_order_relaxed);
   // release: a try_retain() that sees the count also sees the cell.
   s->state.store(generation | 1, std::memory_order_release);
-  out = s;
   return generation | index;
 }
 
@@ -102,21 +100,19 @@ actor_cell* actor_table::try_retain(actor_id id) noexcept {
     if (s->state.compare_exchange_weak(state, state + 1, std::memory_order_acquire,
                                        std::memory_order_acquire)) {
       // relaxed: ordered by the acquire above.
-      return s->cell.load(std::memory_order_relaxed);
+      return s->cell(std::memory_order_relaxed);
     }
   }
 }
 
 void actor_table::free_slot(actor_slot& s, actor_id id) noexcept {
   const std::uint32_t index = index_of(id);
-  // relaxed: nobody can read the cell any more (the count is zero).
-  s.cell.store(nullptr, std::memory_order_relaxed);
   // release: the new generation is visible before the index can be popped and reused.
   s.state.store(generation_bits(id) + (std::uint64_t{1} << 32), std::memory_order_release);
   std::uint64_t head = free_head_.load(std::memory_order_relaxed);  // relaxed: CAS validates
   for (;;) {
     // relaxed: published by the release CAS below.
-    s.next_free.store(static_cast<std::uint32_t>(head), std::memory_order_relaxed);
+    s.cell_or_link.store(static_cast<std::uint32_t>(head), std::memory_order_relaxed);
     const std::uint64_t tagged = ((head >> 32) + 1) << 32 | index;
     // release: the link and the generation are visible to the popper.
     if (free_head_.compare_exchange_weak(head, tagged, std::memory_order_release,

@@ -78,7 +78,7 @@ bool registry::unbind(entry& e, actor_id expected) noexcept {
   }
   if (detail::actor_slot* slot = system_.table().slot_of(expected)) {
     // relaxed: we hold the binding's reference, so the cell pointer is stable.
-    slot->cell.load(std::memory_order_relaxed)->release();
+    slot->cell(std::memory_order_relaxed)->release();
   }
   return true;
 }
@@ -120,7 +120,7 @@ void registry::put(std::string_view name, const actor_ref& actor) {
   if (old != 0) {
     if (detail::actor_slot* slot = system_.table().slot_of(old)) {
       // relaxed: the binding's reference keeps the old cell alive until this release.
-      slot->cell.load(std::memory_order_relaxed)->release();
+      slot->cell(std::memory_order_relaxed)->release();
     }
   }
 }

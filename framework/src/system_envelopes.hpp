@@ -7,7 +7,6 @@ namespace jaegis::detail {
 
 // Internal system messages: bookkeeping an actor does on its own thread, so that its watcher and
 // link lists need no lock.
-struct start_msg {};
 struct add_watcher {
   actor_id watcher;
 };

@@ -52,25 +52,28 @@ struct actor_extras {
   std::vector<actor_id> watchers;  ///< who monitors us: they get a down_msg when we stop
   std::vector<actor_id> links;     ///< who we are linked with: they get an exit_msg
   pending_requests* pending = nullptr;
-  behavior_holder* behavior = nullptr;   ///< handlers installed with become()
-  envelope* adopted = nullptr;           ///< the current envelope, once a coroutine owns it
-  envelope* forwarded = nullptr;         ///< the current envelope, once forward() claimed it
-  actor_cell* forward_target = nullptr;  ///< counted until the envelope is handed over
+  behavior_holder* behavior = nullptr;       ///< handlers installed with become()
+  envelope* adopted = nullptr;               ///< the current envelope, once a coroutine owns it
+  envelope* forwarded = nullptr;             ///< the current envelope, once forward() claimed it
+  actor_cell* forward_target = nullptr;      ///< counted until the envelope is handed over
+  envelope_fifo held;                        ///< user messages held back by an exclusive request
+  sched::executor* detached_home = nullptr;  ///< a detached actor's own executor
   std::uint64_t request_ids = 0;
   exit_reason reason;
   bool trap_exit = false;
   std::uint64_t unhandled = 0;
 };
 
-/// The control block of an actor: the runnable the scheduler runs, its mailbox, its id and
-/// reference count (in the actor table), and the user's actor object, which lives in the same
-/// pool block right after it.
+/// The control block of an actor: the runnable the scheduler runs, its mailbox, its id (its
+/// reference count lives in the actor table), and the user's actor object, which lives in the
+/// same pool block right after it. 80 bytes: an idle actor with an empty object costs 96 bytes of
+/// pool block and a 16-byte table slot (bench/RESULTS.md measures it).
 ///
 /// Life cycle:
 ///   1. spawn: one block [cell | object], a slot in the actor table with a count of one (the ref
-///      spawn returns), and a start message that schedules the first run (on_start).
-///   2. runs: drain the mailbox into a system and a user FIFO; system messages first, then up to
-///      `throughput` user messages; requeue if more remain, else mark the mailbox idle.
+///      spawn returns), and the first run scheduled (it runs on_start before any message).
+///   2. runs: urgent (system) messages first, then up to `throughput` ordinary messages straight
+///      from the mailbox; requeue if the budget ran out, else mark the mailbox idle.
 ///   3. termination (quit, an exception, an exit signal, shutdown): on_stop, down messages to
 ///      monitors, exit messages to links, the user object destroyed in place (releasing the refs
 ///      it held). The cell stays while references exist, answering requests with actor_down and
@@ -83,7 +86,8 @@ struct actor_extras {
 ///      terminated stops with reason `unreachable` first.
 class actor_cell final : public sched::runnable {
  public:
-  actor_cell(actor_system& system, sched::executor& home, std::size_t block_size) noexcept;
+  actor_cell(actor_system& system, std::size_t block_size) noexcept
+      : system_(&system), block_size_(static_cast<std::uint32_t>(block_size)) {}
   ~actor_cell();
 
   actor_id id() const noexcept { return id_; }
@@ -92,36 +96,35 @@ class actor_cell final : public sched::runnable {
   bool terminated() const noexcept {
     // acquire: pairs with terminate()'s release, so a reader that sees the flag also sees the
     // actor's final state (its exit reason).
-    return terminated_flag_.load(std::memory_order_acquire);
+    return (shared_flags_.load(std::memory_order_acquire) & shared_terminated) != 0;
   }
   type_id_t actor_type() const noexcept { return actor_type_; }
   void mark_named() noexcept {
     // relaxed: read by the actor itself at termination; a racing put() is cleaned up lazily by
     // registry lookups (see registry.hpp).
-    named_.store(true, std::memory_order_relaxed);
+    shared_flags_.fetch_or(shared_named, std::memory_order_relaxed);
   }
 
   /// Takes a reference. The caller holds one already, or is this actor's own run (a handler may
   /// take a new reference to its own actor even after the last outside one is gone).
-  void retain() noexcept { actor_table::retain(*slot_); }
-  std::uint32_t references() const noexcept {
-    // seq_cst: read after clear_orphan()'s RMW; pairs with release()'s fetch_sub (mailbox.hpp).
-    return static_cast<std::uint32_t>(slot_->state.load(std::memory_order_seq_cst) &
-                                      actor_table::count_mask);
-  }
+  void retain() noexcept;
+  std::uint32_t references() const noexcept;
   void release() noexcept;
 
-  /// Any thread: takes ownership of `e` and schedules the actor if it was idle.
+  /// Any thread: takes ownership of `e` and schedules the actor if it was idle. System messages
+  /// take the urgent lane, everything else the ordinary FIFO.
   void enqueue(envelope* e) noexcept {
-    if (mailbox_.push(e)) home_->schedule(*this);
+    const bool was_idle = e->has(system_message) ? mailbox_.push_urgent(e) : mailbox_.push(e);
+    if (was_idle) schedule();
   }
 
   sched::run_result run() noexcept override;
 
   // Used by the actor base class, on the actor's own thread.
-  actor_base* object() const noexcept { return object_; }
+  actor_base* object() const noexcept;
   actor_extras& extras();
-  envelope* current() const noexcept { return current_; }
+  /// The message being handled on this thread, if any.
+  static envelope* current() noexcept;
   std::uint64_t next_request_id() { return ++extras().request_ids; }
   /// The handlers installed with become(), if any.
   behavior_holder* behavior() const noexcept {
@@ -133,12 +136,13 @@ class actor_cell final : public sched::runnable {
   /// outlives the handler's first suspension. It hands it back (give_back_current) if it finishes
   /// before the handler returns.
   envelope* adopt_current() {
-    extras().adopted = current_;
-    return current_;
+    envelope* e = current();
+    extras().adopted = e;
+    return e;
   }
   /// True if `e` was handed back (the handler is still running and will free it).
   bool give_back_current(envelope* e) noexcept {
-    if (current_ != e || extras_ == nullptr || extras_->adopted != e) return false;
+    if (current() != e || extras_ == nullptr || extras_->adopted != e) return false;
     extras_->adopted = nullptr;
     return true;
   }
@@ -153,10 +157,27 @@ class actor_cell final : public sched::runnable {
   template <class M>
   friend bool send_system(actor_table&, actor_id, actor_id, M&&);
 
-  void drain_mailbox() noexcept;
+  // Owner-thread flags.
+  static constexpr std::uint8_t started = 1;
+  static constexpr std::uint8_t stopping = 2;  ///< quit() was called during the current handler
+  static constexpr std::uint8_t terminated_here = 4;  ///< the owner's copy of shared_terminated
+  static constexpr std::uint8_t detached = 8;
+  static constexpr std::uint8_t has_object = 16;
+  // Flags other threads read.
+  static constexpr std::uint8_t shared_terminated = 1;
+  static constexpr std::uint8_t shared_named = 2;
+
+  bool is(std::uint8_t flag) const noexcept { return (flags_ & flag) != 0; }
+  void set(std::uint8_t flag) noexcept { flags_ = static_cast<std::uint8_t>(flags_ | flag); }
+  bool is_terminated() const noexcept { return is(terminated_here); }
   bool holding_user_messages() const noexcept;
+  actor_slot& slot() const noexcept;
+  void schedule() noexcept;
+  void start() noexcept;
+  void handle_urgent() noexcept;
+  envelope* next_ordinary() noexcept;
+  void handle_ordinary(envelope* e) noexcept;
   void handle_system(envelope* e) noexcept;
-  void handle_user(envelope* e) noexcept;
   void handle_response(envelope* e) noexcept;
   void invoke(envelope* e) noexcept;
   void terminate(exit_reason reason) noexcept;
@@ -165,24 +186,21 @@ class actor_cell final : public sched::runnable {
   void destroy() noexcept;
 
   mailbox mailbox_;
-  envelope_fifo system_queue_;
-  envelope_fifo user_queue_;
   actor_system* system_;
-  sched::executor* home_;
-  actor_slot* slot_ = nullptr;
-  actor_id id_ = 0;
-  actor_base* object_ = nullptr;  ///< destroyed through its virtual destructor
   actor_extras* extras_ = nullptr;
-  envelope* current_ = nullptr;
+  actor_id id_ = 0;
   std::uint32_t block_size_;
   type_id_t actor_type_ = 0;
-  std::atomic<bool> terminated_flag_{false};
-  std::atomic<bool> named_{false};
-  bool terminated_ = false;  ///< the actor thread's own copy of terminated_flag_
-  bool started_ = false;
-  bool stopping_ = false;  ///< quit() was called during the current handler
-  bool detached_ = false;
+  std::uint16_t object_offset_ = 0;  ///< of the actor_base in the object, after the cell
+  std::atomic<std::uint8_t> shared_flags_{0};
+  std::uint8_t flags_ = 0;
 };
+
+static_assert(sizeof(actor_cell) <= 80, "an idle actor must stay small (see bench/RESULTS.md)");
+
+/// Where the actor object starts in a cell's block.
+inline constexpr std::size_t cell_space = (sizeof(actor_cell) + alignof(std::max_align_t) - 1) /
+                                          alignof(std::max_align_t) * alignof(std::max_align_t);
 
 }  // namespace detail
 }  // namespace jaegis

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -103,7 +104,8 @@ class actor_system {
   ref<A> spawn_on(sched::executor& home, bool detached, Args&&... args);
 
   detail::actor_cell* new_cell(std::size_t object_size, sched::executor& home, bool detached);
-  void launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept;
+  /// False (nothing done) if the object's actor_base lies too far into it to record.
+  bool launch(detail::actor_cell* cell, actor_base* object, type_id_t type) noexcept;
   void abandon(detail::actor_cell* cell) noexcept;
   void actor_table_release_and_free(detail::actor_slot* slot, actor_id id) noexcept;
   sched::executor& new_detached_executor();
@@ -149,7 +151,11 @@ ref<A> actor_system::spawn_on(sched::executor& home, bool detached, Args&&... ar
     throw;
   }
   detail::constructing_cell() = outer;
-  launch(cell, object, type_id<A>());
+  if (!launch(cell, object, type_id<A>())) {
+    object->~A();
+    abandon(cell);
+    throw std::length_error("jaegis: spawn: the actor_base lies more than 64 KiB into the object");
+  }
   return ref<A>::adopt(cell);
 }
 

@@ -19,12 +19,18 @@ namespace jaegis::detail {
 /// resolves to nothing, never to the slot's next actor (until the generation wraps after 2^32
 /// reuses of one slot).
 ///
-/// Free indices go on a lock-free stack whose head carries an ABA tag.
+/// Free indices go on a lock-free stack whose head carries an ABA tag; a free slot's second word
+/// holds the stack's link, so a slot is 16 bytes.
 struct actor_slot {
-  std::atomic<std::uint64_t> state{0};      ///< generation << 32 | strong count
-  std::atomic<actor_cell*> cell{nullptr};   ///< the actor while the count is not zero
-  std::atomic<std::uint32_t> next_free{0};  ///< free-list link while free
+  std::atomic<std::uint64_t> state{0};  ///< generation << 32 | strong count
+  /// The actor (an actor_cell*) while the count is not zero; the next free index while free.
+  std::atomic<std::uintptr_t> cell_or_link{0};
+
+  actor_cell* cell(std::memory_order order) const noexcept {
+    return reinterpret_cast<actor_cell*>(cell_or_link.load(order));
+  }
 };
+static_assert(sizeof(actor_slot) == 16);
 
 class actor_table {
  public:
@@ -33,8 +39,8 @@ class actor_table {
   actor_table(const actor_table&) = delete;
   actor_table& operator=(const actor_table&) = delete;
 
-  /// A slot for `cell` with a count of one. Returns the id; `slot` receives the slot.
-  actor_id allocate(actor_cell* cell, actor_slot*& slot);
+  /// A slot for `cell` with a count of one. Returns the id.
+  actor_id allocate(actor_cell* cell);
 
   /// A counted reference to the actor `id` names, or nullptr if it is gone.
   actor_cell* try_retain(actor_id id) noexcept;
@@ -56,6 +62,13 @@ class actor_table {
 
   /// The slot of a live id (the caller holds a reference). nullptr if never allocated.
   actor_slot* slot_of(actor_id id) const noexcept;
+  /// The slot of an id whose actor the caller holds (or is): two loads, no checks.
+  actor_slot& live_slot(actor_id id) const noexcept {
+    const auto index = static_cast<std::uint32_t>(id);
+    // acquire: pairs with the release CAS that installed the segment.
+    return segments_[index >> segment_bits].load(
+        std::memory_order_acquire)[index & (segment_size - 1)];
+  }
 
   /// Calls f(actor_cell*) for every actor with a non-zero count at the moment its slot is read,
   /// holding a reference while f runs. For shutdown and diagnostics, not the hot path.
@@ -66,7 +79,7 @@ class actor_table {
   static constexpr std::uint64_t count_mask = 0xffffffffull;
 
  private:
-  static constexpr std::size_t segment_bits = 14;  // 16384 slots (384 KiB) per segment
+  static constexpr std::size_t segment_bits = 14;  // 16384 slots (256 KiB) per segment
   static constexpr std::size_t segment_size = std::size_t{1} << segment_bits;
   static constexpr std::size_t max_segments = std::size_t{1} << (32 - segment_bits);
 

@@ -9,45 +9,57 @@ namespace jaegis::detail {
 
 /// What try_mark_idle() found.
 enum class idle_result : unsigned char {
-  idle,      ///< the mailbox is empty and idle: the next push schedules the actor
+  idle,      ///< both queues are empty and the actor idle: the next push schedules it
   busy,      ///< a message is there or on its way: keep running
   orphaned,  ///< empty, and the last reference was dropped meanwhile (see clear_orphan)
 };
 
-/// An actor's mailbox: an intrusive multi-producer single-consumer queue after Dmitry Vyukov's
-/// node-based design, with the actor's scheduling state folded into the producers' end.
+/// An actor's mailbox: two intrusive queues and the actor's scheduling state, in 32 bytes.
 ///
-/// Protocol:
-///   - push (any thread holding a reference): one exchange of `head` and one store of the old
-///     head's link. The old head carries a tag bit when the actor was idle; the push that sees it
-///     is the one, and the only one, that schedules the actor. No second atomic, no lost
-///     wake-up, no double scheduling.
-///   - pop (the actor, while it runs): Vyukov's pop; the stub node lets the last message be
-///     detached while producers keep pushing.
-///   - try_mark_idle (the actor, when it found the mailbox empty): one CAS of `head` from the stub
-///     to the tagged stub. It fails if a message raced in; the actor then keeps running.
-///   - mark_orphaned (whoever drops the last reference): sets the orphan bit. If the mailbox was
-///     idle (and not already orphaned), the caller frees the actor; otherwise the running actor
-///     finds the bit in try_mark_idle. It then clears the bit (clear_orphan) and reads the
-///     reference count: zero, it frees itself; not zero, it was resurrected while it ran (a handler
-///     may take a new reference to its own actor: self(), a request's reply-to) and it carries on.
-///     A release to zero racing that check sets the bit again, so the next try_mark_idle sees it;
-///     one racing the idle CAS finds the mailbox idle and frees the actor. Exactly one frees.
+///   - The message queue: a multi-producer single-consumer FIFO after Dmitry Vyukov's node-based
+///     design. Push is one exchange and one store, wait-free. Every user message, response and
+///     timeout goes here, in order.
+///   - The urgent stack: a Treiber stack for the rare system messages (exit, kill, down, monitor
+///     and link bookkeeping), which the actor takes as a whole and handles before its next batch
+///     of ordinary messages, so a long backlog cannot hold a down or kill message back.
 ///
-/// Guarantees: messages from one producer arrive in the order it pushed them (per-sender FIFO);
-/// push is wait-free; pop may report "empty" while a producer sits between its exchange and its
-/// store, and try_mark_idle then reports busy, so the actor reschedules itself rather than lose
-/// the message.
+/// The actor's scheduling state lives in tag bits of the queue's head, the producers' end:
+///   - idle: the actor is not queued or running. The push that swaps a tagged head out is the one,
+///     and the only one, that schedules the actor: no second atomic, no lost wake-up, no double
+///     scheduling. An urgent push clears the bit with a CAS and schedules likewise.
+///   - urgent: an urgent message was pushed while the actor was queued or running. It makes the
+///     consumer's going-idle CAS fail, so the consumer looks at the urgent stack again first.
+///   - orphan: the last reference was dropped (see mark_orphaned).
+///
+/// A new mailbox is neither idle nor empty of work: spawn schedules the actor's first run itself.
+///
+/// Orphans: whoever drops the last reference sets the orphan bit. If the mailbox was idle (and not
+/// already orphaned), that caller frees the actor; otherwise the running actor finds the bit in
+/// try_mark_idle, clears it (clear_orphan) and reads the reference count: zero, it frees itself;
+/// not zero, it was resurrected while it ran (a handler may take a new reference to its own actor:
+/// self(), a request's reply-to) and it carries on. Exactly one thread frees the actor.
+///
+/// Guarantees: messages from one producer arrive in the order it pushed them (per-sender FIFO,
+/// within each of the two queues); push is wait-free, urgent push lock-free; pop may report
+/// "empty" while a producer sits between its exchange and its store, and try_mark_idle then
+/// reports busy, so the actor reschedules itself rather than lose the message.
 class mailbox {
  public:
-  mailbox() noexcept { head_.store(tag(&stub_, idle_bit), std::memory_order_relaxed); }
+  mailbox() noexcept { head_.store(tag(&stub_, 0), std::memory_order_relaxed); }
   mailbox(const mailbox&) = delete;
   mailbox& operator=(const mailbox&) = delete;
 
-  /// Any thread. True when the mailbox was idle: the caller must schedule its actor.
+  /// Any thread. True when the actor was idle: the caller must schedule it.
   bool push(mailbox_node* node) noexcept { return (link(node) & idle_bit) != 0; }
 
-  /// The consumer only. The oldest message, or nullptr if none can be taken now.
+  /// Any thread: an urgent (system) message. True when the actor was idle: the caller must
+  /// schedule it.
+  bool push_urgent(envelope* e) noexcept;
+
+  /// The consumer only: every urgent message pushed so far, oldest first (linked by `next`).
+  envelope* take_urgent() noexcept;
+
+  /// The consumer only. The oldest ordinary message, or nullptr if none can be taken now.
   envelope* pop() noexcept {
     mailbox_node* tail = tail_;
     // acquire: pairs with link()'s release store.
@@ -62,21 +74,10 @@ class mailbox {
       tail_ = next;
       return static_cast<envelope*>(tail);
     }
-    // acquire: if it is our tail, every push before it has linked.
-    if (tail != untag(head_.load(std::memory_order_acquire))) return nullptr;  // push in flight
-    // Re-insert the stub behind the last message so that the message can be detached. We are
-    // running, so the head carries no idle bit; an orphan bit it carries must survive.
-    if ((link(&stub_) & orphan_bit) != 0) {
-      // acq_rel: as in mark_orphaned(); only we and no producer touch the head now.
-      head_.fetch_or(orphan_bit, std::memory_order_acq_rel);
-    }
-    next = tail->next.load(std::memory_order_acquire);  // acquire: as above
-    if (next == nullptr) return nullptr;
-    tail_ = next;
-    return static_cast<envelope*>(tail);
+    return pop_last(tail);
   }
 
-  /// The consumer only, after pop() returned nullptr.
+  /// The consumer only, after pop() returned nullptr and the urgent stack was taken.
   idle_result try_mark_idle() noexcept {
     if (tail_ != &stub_) return idle_result::busy;
     std::uintptr_t expected = tag(&stub_, 0);
@@ -87,7 +88,7 @@ class mailbox {
                                       std::memory_order_acquire)) {
       return idle_result::idle;
     }
-    if (untag(expected) == &stub_ && (expected & orphan_bit) != 0) return idle_result::orphaned;
+    if (expected == tag(&stub_, orphan_bit)) return idle_result::orphaned;
     return idle_result::busy;
   }
 
@@ -101,7 +102,7 @@ class mailbox {
   }
 
   /// The consumer only, after try_mark_idle() reported orphaned. Clears the bit; the caller then
-  /// reads the reference count (see the protocol above). False if a message raced in: run on.
+  /// reads the reference count. False if a message raced in: run on.
   bool clear_orphan() noexcept {
     std::uintptr_t expected = tag(&stub_, orphan_bit);
     // acq_rel: acquire pairs with the releaser's fetch_or, so the count read afterwards is at least
@@ -119,7 +120,11 @@ class mailbox {
  private:
   static constexpr std::uintptr_t idle_bit = 1;
   static constexpr std::uintptr_t orphan_bit = 2;
-  static_assert(alignof(mailbox_node) >= 4, "two tag bits live in the node pointer");
+  static constexpr std::uintptr_t urgent_bit = 4;
+  static constexpr std::uintptr_t tag_bits = idle_bit | orphan_bit | urgent_bit;
+  static_assert(alignof(mailbox_node) >= 8, "three tag bits live in the node pointer");
+
+  envelope* pop_last(mailbox_node* tail) noexcept;
 
   /// One exchange and one store; returns the previous head with its tags.
   std::uintptr_t link(mailbox_node* node) noexcept {
@@ -138,11 +143,12 @@ class mailbox {
     return reinterpret_cast<std::uintptr_t>(node) | bits;
   }
   static mailbox_node* untag(std::uintptr_t value) noexcept {
-    return reinterpret_cast<mailbox_node*>(value & ~(idle_bit | orphan_bit));
+    return reinterpret_cast<mailbox_node*>(value & ~tag_bits);
   }
 
-  std::atomic<std::uintptr_t> head_;  ///< producers' end, with the idle and orphan tags
-  mailbox_node* tail_ = &stub_;       ///< consumer's end
+  std::atomic<std::uintptr_t> head_;        ///< producers' end, with the tags
+  std::atomic<envelope*> urgent_{nullptr};  ///< the urgent stack, newest first
+  mailbox_node* tail_ = &stub_;             ///< consumer's end
   mailbox_node stub_;
 };
 
