@@ -18,6 +18,12 @@ namespace jaegis::detail {
 namespace {
 
 thread_local actor_cell* tl_running = nullptr;
+
+/// The reason of a plain quit(): an actor that stops so needs no extras to remember it.
+const exit_reason normal_exit(errc::normal);
+bool plain_normal(const exit_reason& reason) noexcept {
+  return reason.code() == errc::normal && reason.what().empty();
+}
 /// The message being handled on this thread: one per thread, not per actor, since only the
 /// running actor has one (and the cell stays smaller).
 thread_local envelope* tl_current = nullptr;
@@ -152,7 +158,7 @@ void actor_cell::release() noexcept {
 void actor_cell::quit(exit_reason reason) noexcept {
   if (is(stopping)) return;
   set(stopping);
-  extras().reason = std::move(reason);
+  if (extras_ != nullptr || !plain_normal(reason)) extras().reason = std::move(reason);
 }
 
 bool actor_cell::holding_user_messages() const noexcept {
@@ -220,7 +226,7 @@ void actor_cell::start() noexcept {
   } catch (...) {
     terminate(error(errc::unhandled_exception, "on_start: unknown exception"));
   }
-  if (is(stopping) && !is_terminated()) terminate(extras().reason);
+  if (is(stopping) && !is_terminated()) terminate(stop_reason());
 }
 
 void actor_cell::handle_urgent() noexcept {
@@ -249,7 +255,7 @@ void actor_cell::handle_system(envelope* e) noexcept {
   if (e->type == type_id<add_watcher>()) {
     e->destroy(e);
     if (is_terminated()) {
-      send_system(table, from, id_, down_msg{id_, extras().reason});
+      send_system(table, from, id_, down_msg{id_, stop_reason()});
     } else {
       extras().watchers.push_back(from);
     }
@@ -263,7 +269,7 @@ void actor_cell::handle_system(envelope* e) noexcept {
   if (e->type == type_id<add_link>()) {
     e->destroy(e);
     if (is_terminated()) {
-      send_system(table, from, id_, exit_msg{id_, extras().reason});
+      send_system(table, from, id_, exit_msg{id_, stop_reason()});
     } else if (std::find(extras().links.begin(), extras().links.end(), from) ==
                extras().links.end()) {
       extras().links.push_back(from);
@@ -288,7 +294,7 @@ void actor_cell::handle_system(envelope* e) noexcept {
       extras_->pending->fail(request,
                              error(errc::request_timeout, "no response within the timeout"));
     }
-    if (is(stopping) && !is_terminated()) terminate(extras().reason);
+    if (is(stopping) && !is_terminated()) terminate(stop_reason());
     return;
   }
   if (e->type == type_id<exit_msg>()) {
@@ -339,7 +345,7 @@ void actor_cell::handle_response(envelope* e) noexcept {
     }
   }
   e->destroy(e);
-  if (is(stopping) && !is_terminated()) terminate(extras().reason);
+  if (is(stopping) && !is_terminated()) terminate(stop_reason());
 }
 
 void actor_cell::invoke(envelope* e) noexcept {
@@ -372,18 +378,30 @@ void actor_cell::invoke(envelope* e) noexcept {
     if (e->reply_to != nullptr) respond(*e, unit_t{});  // a request whose handler returned void
     e->destroy(e);
   }
-  if (is(stopping) && !is_terminated()) terminate(extras().reason);
+  if (is(stopping) && !is_terminated()) terminate(stop_reason());
 }
 
 void actor_cell::terminate(exit_reason reason) noexcept {
   if (is_terminated()) return;
   set(stopping);
-  actor_extras& x = extras();
-  x.reason = std::move(reason);
-  if (actor_base* self = object()) self->stop_hook(x.reason);
+  // A plain normal stop of an actor that never needed its extras allocates none.
+  if (extras_ != nullptr || !plain_normal(reason)) extras().reason = std::move(reason);
+  const exit_reason& final_reason = extras_ != nullptr ? extras_->reason : normal_exit;
+  if (actor_base* self = object()) self->stop_hook(final_reason);
   // release: readers on other threads (the registry) then see a stopped actor.
   shared_flags_.fetch_or(shared_terminated, std::memory_order_release);
   set(terminated_here);
+  if (extras_ != nullptr) tell_watchers_and_links(*extras_);
+  if (actor_base* self = object()) {
+    flags_ = static_cast<std::uint8_t>(flags_ & ~has_object);
+    self->~actor_base();  // the virtual destructor: the whole object (and the refs it held);
+    // then the handlers become() installed, which may hold refs too.
+    if (extras_ != nullptr) delete std::exchange(extras_->behavior, nullptr);
+  }
+  system_->on_terminated(*this);
+}
+
+void actor_cell::tell_watchers_and_links(actor_extras& x) noexcept {
   actor_table& table = system_->table();
   for (actor_id watcher : x.watchers)
     send_system(table, watcher, id_, down_msg{id_, x.reason});
@@ -392,13 +410,10 @@ void actor_cell::terminate(exit_reason reason) noexcept {
   x.watchers.clear();
   x.links.clear();
   delete std::exchange(x.pending, nullptr);  // continuations die with the actor
-  if (actor_base* self = object()) {
-    flags_ = static_cast<std::uint8_t>(flags_ & ~has_object);
-    self->~actor_base();  // the virtual destructor: the whole object
-    // (and the refs it held); then the handlers become() installed, which may hold refs too.
-    delete std::exchange(x.behavior, nullptr);
-  }
-  system_->on_terminated(*this);
+}
+
+exit_reason actor_cell::stop_reason() const {
+  return extras_ != nullptr ? extras_->reason : normal_exit;
 }
 
 void actor_cell::drop(envelope* e) noexcept {
@@ -435,7 +450,7 @@ void actor_cell::destroy() noexcept {
   sched::executor* home = is(detached) ? extras_->detached_home : nullptr;
   this->~actor_cell();
   mem::deallocate(this, size);
-  system->table().free_slot(slot, id);
+  system->table().free_slot(slot, id, system->executor().current_worker());
   system->on_freed(home);
 }
 

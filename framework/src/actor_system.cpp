@@ -53,6 +53,7 @@ actor_system::actor_system(actor_system_config config)
           timers::timer_service::config{config_.timer_tick, 1024})),
       registry_(std::make_unique<jaegis::registry>(*this, config_.registry_names)) {
   if (config_.throughput == 0) config_.throughput = 1;
+  table_.set_worker_caches(executor_->worker_count());
 }
 
 actor_system::~actor_system() {
@@ -78,14 +79,12 @@ detail::actor_cell* actor_system::new_cell(std::size_t object_size, sched::execu
       cell->extras().detached_home = &home;
       cell->set(detail::actor_cell::detached);
     }
-    cell->id_ = table_.allocate(cell);
+    cell->id_ = table_.allocate(cell, executor_->current_worker());
   } catch (...) {
     cell->~actor_cell();
     mem::deallocate(block, size);
     throw;
   }
-  // relaxed: a count for shutdown and leak checks; the waits below re-read it with acquire.
-  cells_.fetch_add(1, std::memory_order_relaxed);
   return cell;
 }
 
@@ -96,8 +95,9 @@ bool actor_system::launch(detail::actor_cell* cell, actor_base* object, type_id_
   cell->object_offset_ = static_cast<std::uint16_t>(offset);
   cell->set(detail::actor_cell::has_object);
   cell->actor_type_ = type;
-  // relaxed: see new_cell().
-  running_.fetch_add(1, std::memory_order_relaxed);
+  // relaxed: counts for shutdown and leak checks; the waits re-read them with acquire. One RMW
+  // counts both the running actor and its cell.
+  counts_.fetch_add(one_running | one_cell, std::memory_order_relaxed);
   // A new mailbox is busy, not idle: this is the one schedule of its first run, which starts it.
   cell->schedule();
   return true;
@@ -113,12 +113,12 @@ void actor_system::abandon(detail::actor_cell* cell) noexcept {
   cell->~actor_cell();
   mem::deallocate(cell, size);
   actor_table_release_and_free(slot, id);
-  on_freed(home);
+  if (home != nullptr) static_cast<detail::detached_executor*>(home)->retire();  // not counted
 }
 
 void actor_system::actor_table_release_and_free(detail::actor_slot* slot, actor_id id) noexcept {
   detail::actor_table::release(*slot);
-  table_.free_slot(*slot, id);
+  table_.free_slot(*slot, id, executor_->current_worker());
 }
 
 void actor_system::on_terminated(detail::actor_cell& cell) noexcept {
@@ -129,13 +129,18 @@ void actor_system::on_terminated(detail::actor_cell& cell) noexcept {
     registry_->erase_actor(cell.id());
   }
   // release: the waiter in await_all_actors_done() sees everything the actor did.
-  if (running_.fetch_sub(1, std::memory_order_release) == 1) running_.notify_all();
+  if (((counts_.fetch_sub(one_running, std::memory_order_release) - one_running) & running_mask) ==
+      0) {
+    counts_.notify_all();
+  }
 }
 
 void actor_system::on_freed(sched::executor* detached_home) noexcept {
   if (detached_home != nullptr) static_cast<detail::detached_executor*>(detached_home)->retire();
   // release: the waiter in shutdown() sees the freed cell's last writes.
-  if (cells_.fetch_sub(1, std::memory_order_release) == 1) cells_.notify_all();
+  if (((counts_.fetch_sub(one_cell, std::memory_order_release) - one_cell) & cell_mask) == 0) {
+    counts_.notify_all();
+  }
 }
 
 void actor_system::on_unhandled(type_id_t type) noexcept {
@@ -163,11 +168,13 @@ sched::executor& actor_system::new_detached_executor() {
 }
 
 std::size_t actor_system::running_actors() const noexcept {
-  return running_.load(std::memory_order_acquire);  // acquire: see on_terminated()
+  // acquire: see on_terminated().
+  return static_cast<std::size_t>((counts_.load(std::memory_order_acquire) & running_mask) >> 32);
 }
 
 std::size_t actor_system::live_cells() const noexcept {
-  return cells_.load(std::memory_order_acquire);  // acquire: see on_freed()
+  // acquire: see on_freed().
+  return static_cast<std::size_t>(counts_.load(std::memory_order_acquire) & cell_mask);
 }
 
 std::uint64_t actor_system::unhandled_messages() const noexcept {
@@ -182,8 +189,10 @@ void actor_system::await_all_actors_done() {
     }
     return;
   }
-  for (std::size_t n = running_actors(); n != 0; n = running_actors()) {
-    running_.wait(n, std::memory_order_acquire);  // acquire: see on_terminated()
+  // acquire: see on_terminated(). A wake-up for the cells' count just loops.
+  for (std::uint64_t c = counts_.load(std::memory_order_acquire); (c & running_mask) != 0;
+       c = counts_.load(std::memory_order_acquire)) {
+    counts_.wait(c, std::memory_order_acquire);
   }
 }
 

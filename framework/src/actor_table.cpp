@@ -72,13 +72,37 @@ std::uint32_t actor_table::pop_free() noexcept {
   }
 }
 
-actor_id actor_table::allocate(actor_cell* cell) {
-  std::uint32_t index = pop_free();
-  if (index == 0) {
-    // relaxed: only uniqueness matters; the segment publication below carries the ordering.
-    index = next_index_.fetch_add(1, std::memory_order_relaxed);
-    if (index == 0) throw std::length_error("jaegis: actor table full (2^32 actors alive)");
+void actor_table::set_worker_caches(std::size_t workers) {
+  caches_ = std::make_unique<worker_cache[]>(workers);
+  cache_count_ = workers;
+}
+
+std::uint32_t actor_table::fresh_indices(std::uint32_t n) {
+  // relaxed: only uniqueness matters; the segment publication in ensure_segment() carries the
+  // ordering.
+  const std::uint32_t first = next_index_.fetch_add(n, std::memory_order_relaxed);
+  if (first == 0 || first > UINT32_MAX - n) {
+    throw std::length_error("jaegis: actor table full (2^32 actors alive)");
   }
+  return first;
+}
+
+std::uint32_t actor_table::take_index(int worker) {
+  if (worker < 0 || static_cast<std::size_t>(worker) >= cache_count_) {
+    const std::uint32_t index = pop_free();
+    return index != 0 ? index : fresh_indices(1);
+  }
+  worker_cache& c = caches_[static_cast<std::size_t>(worker)];
+  if (c.count > 0) return c.freed[--c.count];
+  if (c.fresh_next != c.fresh_end) return c.fresh_next++;
+  if (const std::uint32_t index = pop_free(); index != 0) return index;
+  c.fresh_next = fresh_indices(fresh_batch);
+  c.fresh_end = c.fresh_next + fresh_batch;
+  return c.fresh_next++;
+}
+
+actor_id actor_table::allocate(actor_cell* cell, int worker) {
+  const std::uint32_t index = take_index(worker);
   actor_slot* s = ensure_segment(index);
   // relaxed: the generation is only changed by free_slot(), which happened before our pop.
   const std::uint64_t generation = s->state.load(std::memory_order_relaxed) & ~count_mask;
@@ -105,10 +129,21 @@ actor_cell* actor_table::try_retain(actor_id id) noexcept {
   }
 }
 
-void actor_table::free_slot(actor_slot& s, actor_id id) noexcept {
+void actor_table::free_slot(actor_slot& s, actor_id id, int worker) noexcept {
   const std::uint32_t index = index_of(id);
   // release: the new generation is visible before the index can be popped and reused.
   s.state.store(generation_bits(id) + (std::uint64_t{1} << 32), std::memory_order_release);
+  if (worker >= 0 && static_cast<std::size_t>(worker) < cache_count_) {
+    worker_cache& c = caches_[static_cast<std::size_t>(worker)];
+    if (c.count < worker_cache::capacity) {
+      c.freed[c.count++] = index;  // this worker's own: no other thread touches the cache
+      return;
+    }
+  }
+  push_free(s, index);
+}
+
+void actor_table::push_free(actor_slot& s, std::uint32_t index) noexcept {
   std::uint64_t head = free_head_.load(std::memory_order_relaxed);  // relaxed: CAS validates
   for (;;) {
     // relaxed: published by the release CAS below.

@@ -34,6 +34,16 @@ void deterministic_executor::drain() noexcept {
   stopped_ = true;
 }
 
+namespace {
+/// The executor whose run_one() this thread is in: "the current worker" is per thread, so a timer
+/// or foreign thread calling current_worker() while the driver runs is not mistaken for it.
+thread_local const deterministic_executor* tl_driving = nullptr;
+}  // namespace
+
+int deterministic_executor::current_worker() const noexcept {
+  return tl_driving == this ? 0 : -1;
+}
+
 bool deterministic_executor::run_one() {
   merge_inbox();
   if (ready_.empty() || stopped_) return false;
@@ -43,10 +53,10 @@ bool deterministic_executor::run_one() {
   runnable* r = ready_[pick];
   ready_[pick] = ready_.back();
   ready_.pop_back();
-  running_ = true;
   ++counters_.runs;
+  const deterministic_executor* outer = std::exchange(tl_driving, this);
   const run_result result = r->run();
-  running_ = false;
+  tl_driving = outer;
   if (result == run_result::again) schedule(*r);
   return true;
 }

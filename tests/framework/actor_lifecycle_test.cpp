@@ -22,9 +22,16 @@ struct bind {
   actor_ref whom;
 };
 
-struct worker : actor<worker, fail, stop> {
+/// Sets a flag when handled: a worker that handled it has also handled every system message
+/// (a monitor's registration) pushed to it before.
+struct probe {
+  std::atomic<int>* seen;
+};
+
+struct worker : actor<worker, fail, stop, probe> {
   void on(fail&) { throw std::runtime_error("worker failed"); }
   void on(stop&) { quit(); }
+  void on(probe& p) { p.seen->store(1); }
 };
 
 struct observations {

@@ -59,7 +59,7 @@ struct actor_extras {
   envelope_fifo held;                        ///< user messages held back by an exclusive request
   sched::executor* detached_home = nullptr;  ///< a detached actor's own executor
   std::uint64_t request_ids = 0;
-  exit_reason reason;
+  exit_reason reason{errc::normal};  ///< why the actor stops (set by quit or termination)
   bool trap_exit = false;
   std::uint64_t unhandled = 0;
 };
@@ -181,6 +181,8 @@ class actor_cell final : public sched::runnable {
   void handle_response(envelope* e) noexcept;
   void invoke(envelope* e) noexcept;
   void terminate(exit_reason reason) noexcept;
+  void tell_watchers_and_links(actor_extras& x) noexcept;
+  exit_reason stop_reason() const;
   void drop(envelope* e) noexcept;
   void drop_all() noexcept;
   void destroy() noexcept;

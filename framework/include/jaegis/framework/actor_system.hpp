@@ -115,8 +115,13 @@ class actor_system {
   std::unique_ptr<sched::executor> executor_;
   std::unique_ptr<timers::timer_service> timers_;
   std::unique_ptr<jaegis::registry> registry_;
-  alignas(64) std::atomic<std::size_t> running_{0};
-  alignas(64) std::atomic<std::size_t> cells_{0};
+  /// Actors running (high half) and cells not yet freed (low half), in one word so that a spawn
+  /// counts both with one RMW.
+  alignas(64) std::atomic<std::uint64_t> counts_{0};
+  static constexpr std::uint64_t one_cell = 1;
+  static constexpr std::uint64_t one_running = std::uint64_t{1} << 32;
+  static constexpr std::uint64_t cell_mask = one_running - 1;
+  static constexpr std::uint64_t running_mask = ~cell_mask;
   std::atomic<std::uint64_t> unhandled_{0};
   mutable std::mutex rare_mutex_;  ///< detached executors and the unhandled-type log: rare paths
   std::vector<std::unique_ptr<sched::executor>> detached_;

@@ -39,8 +39,13 @@ class actor_table {
   actor_table(const actor_table&) = delete;
   actor_table& operator=(const actor_table&) = delete;
 
-  /// A slot for `cell` with a count of one. Returns the id.
-  actor_id allocate(actor_cell* cell);
+  /// Gives each of `workers` executor workers a private cache of free indices, so that spawning
+  /// and freeing on a worker touch no shared line in the common case. Call once, before use.
+  void set_worker_caches(std::size_t workers);
+
+  /// A slot for `cell` with a count of one. Returns the id. `worker` is the calling thread's
+  /// worker index (executor::current_worker()), or -1 for any other thread.
+  actor_id allocate(actor_cell* cell, int worker);
 
   /// A counted reference to the actor `id` names, or nullptr if it is gone.
   actor_cell* try_retain(actor_id id) noexcept;
@@ -57,8 +62,9 @@ class actor_table {
     return (before & count_mask) == 1;
   }
 
-  /// After the actor in `slot` is gone: advance the generation and recycle the index.
-  void free_slot(actor_slot& slot, actor_id id) noexcept;
+  /// After the actor in `slot` is gone: advance the generation and recycle the index (into the
+  /// calling worker's cache, as for allocate, or the shared free stack).
+  void free_slot(actor_slot& slot, actor_id id, int worker) noexcept;
 
   /// The slot of a live id (the caller holds a reference). nullptr if never allocated.
   actor_slot* slot_of(actor_id id) const noexcept;
@@ -83,11 +89,27 @@ class actor_table {
   static constexpr std::size_t segment_size = std::size_t{1} << segment_bits;
   static constexpr std::size_t max_segments = std::size_t{1} << (32 - segment_bits);
 
+  /// One worker's indices: recently freed ones (reused first, while their slot is still in
+  /// cache) and a range of never-used ones taken from next_index_ in one RMW.
+  struct alignas(64) worker_cache {
+    static constexpr std::uint32_t capacity = 64;
+    std::uint32_t count = 0;
+    std::uint32_t fresh_next = 0;
+    std::uint32_t fresh_end = 0;
+    std::uint32_t freed[capacity];
+  };
+  static constexpr std::uint32_t fresh_batch = 64;
+
   actor_slot& slot(std::uint32_t index) const noexcept;
   actor_slot* ensure_segment(std::uint32_t index);
   std::uint32_t pop_free() noexcept;
+  void push_free(actor_slot& s, std::uint32_t index) noexcept;
+  std::uint32_t take_index(int worker);
+  std::uint32_t fresh_indices(std::uint32_t n);
 
   std::unique_ptr<std::atomic<actor_slot*>[]> segments_;
+  std::unique_ptr<worker_cache[]> caches_;
+  std::size_t cache_count_ = 0;
   alignas(64) std::atomic<std::uint64_t> free_head_{0};   ///< tag << 32 | index (0: empty)
   alignas(64) std::atomic<std::uint32_t> next_index_{1};  ///< index 0 is never used
 };

@@ -32,7 +32,7 @@ class deterministic_executor final : public executor {
   std::size_t worker_count() const noexcept override { return 1; }
   std::vector<worker_counters> counters() const override { return {counters_}; }
   std::size_t sleeping_workers() const noexcept override { return 0; }
-  int current_worker() const noexcept override { return running_ ? 0 : -1; }
+  int current_worker() const noexcept override;
 
   /// Runs one ready runnable, chosen by the seed. False if none was ready.
   bool run_one();
@@ -49,7 +49,6 @@ class deterministic_executor final : public executor {
   std::thread::id driver_;
   xorshift64 random_;
   worker_counters counters_;
-  bool running_ = false;
   bool stopped_ = false;
 };
 
