@@ -1,5 +1,7 @@
 #include "detached_executor.hpp"
 
+#include "jaegis/schedulers/cpu_relax.hpp"
+
 namespace jaegis::detail {
 namespace {
 thread_local const detached_executor* tl_detached = nullptr;
@@ -33,6 +35,7 @@ void detached_executor::main() noexcept {
     }
     // relaxed: a hint; retire() wakes us after setting it.
     if (stopping_.load(std::memory_order_relaxed)) break;
+    if (spin_for_work()) continue;
     const auto key = sleeping_.prepare_wait();
     // seq_cst: the waiter's half of the handshake.
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -45,6 +48,21 @@ void detached_executor::main() noexcept {
     sleeping_.wait(key);
   }
   tl_detached = nullptr;
+}
+
+bool detached_executor::spin_for_work() const noexcept {
+  // An actor in a conversation is usually scheduled again within microseconds, and a futex
+  // wake-up costs several: watch for it a little (~10 us) before sleeping.
+  for (int round = 0; round < spin_rounds; ++round) {
+    for (int i = 0; i < 4; ++i)
+      sched::cpu_relax();
+    // relaxed: a hint; the exchange in main() synchronizes.
+    if (pending_.load(std::memory_order_relaxed) != nullptr ||
+        stopping_.load(std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void detached_executor::retire() noexcept {

@@ -31,6 +31,9 @@ class detached_executor final : public sched::executor {
 
  private:
   void main() noexcept;
+  bool spin_for_work() const noexcept;
+
+  static constexpr int spin_rounds = 64;  ///< of 4 pauses each: about 10 us on Zen 3
 
   std::atomic<sched::runnable*> pending_{nullptr};
   std::atomic<bool> stopping_{false};

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "jaegis/schedulers/cache_line.hpp"
+#include "jaegis/schedulers/cpu_relax.hpp"
 #include "jaegis/schedulers/worker_counters.hpp"
 
 namespace jaegis::sched::detail {
@@ -34,19 +35,11 @@ struct alignas(cache_line_size) counters_cell {
   }
 };
 
-/// A polite busy-wait step: tells the core we spin, so its sibling hyperthread gets the pipeline.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
+using sched::cpu_relax;
 
 /// `pause`s between two searches of a spinning worker. A `pause` costs ~40 ns on Zen 3 (and up
 /// to ~140 cycles on Skylake and later), so 4 re-check the queues every ~150 ns: bench/RESULTS.md
 /// measured the cross-thread round trip at 1152 ns p50 with 32 and 491 ns with 4.
 inline constexpr int spin_pauses = 4;
-
 
 }  // namespace jaegis::sched::detail
