@@ -79,6 +79,7 @@ template bool send_system(actor_table&, actor_id, actor_id, remove_watcher&&);
 template bool send_system(actor_table&, actor_id, actor_id, add_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, remove_link&&);
 template bool send_system(actor_table&, actor_id, actor_id, kill_msg&&);
+template bool send_system(actor_table&, actor_id, actor_id, request_timeout_msg&&);
 
 }  // namespace jaegis::detail
 
@@ -288,11 +289,10 @@ void actor_cell::handle_system(envelope* e) noexcept {
     return;
   }
   if (e->type == type_id<request_timeout_msg>()) {
-    const std::uint64_t request = e->payload<request_timeout_msg>().request_id;
+    const std::uint64_t arm_seq = e->payload<request_timeout_msg>().arm_seq;
     e->destroy(e);
     if (!is_terminated() && extras_ != nullptr && extras_->pending != nullptr) {
-      extras_->pending->fail(request,
-                             error(errc::request_timeout, "no response within the timeout"));
+      extras_->pending->expire(arm_seq, *this);
     }
     if (is(stopping) && !is_terminated()) terminate(stop_reason());
     return;

@@ -1,33 +1,38 @@
 #include "jaegis/framework/request.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <vector>
 
 #include "jaegis/framework/actor_system.hpp"
+#include "system_envelopes.hpp"
 
 namespace jaegis::detail {
 namespace {
 
-/// A request's timeout: holds a reference to the requester until it fires or is cancelled.
+/// An actor's request-timeout check: refers to the actor by id (it never keeps it alive) and, when
+/// it fires, sends it a request_timeout_msg if it still exists.
 struct request_timer final : timers::timer_node {
-  request_timer(actor_cell& requester, std::uint64_t id) noexcept
-      : timer_node(&fire, &release), requester(&requester), request_id(id) {
-    requester.retain();
-  }
+  request_timer(actor_table& t, actor_id a, std::uint64_t seq) noexcept
+      : timer_node(&fire, &release), table(&t), actor(a), arm_seq(seq) {}
   static void fire(timers::timer_node* node) noexcept {
     auto* self = static_cast<request_timer*>(node);
-    envelope* e = make_envelope<request_timeout_msg>(request_timeout_msg{self->request_id});
-    e->flags = system_message;
-    self->requester->enqueue(e);
+    send_system(*self->table, self->actor, 0, request_timeout_msg{self->arm_seq});
   }
   static void release(timers::timer_node* node) noexcept {
-    auto* self = static_cast<request_timer*>(node);
-    actor_cell* requester = self->requester;
-    mem::destroy(self);
-    requester->release();
+    mem::destroy(static_cast<request_timer*>(node));
   }
-  actor_cell* requester;
-  std::uint64_t request_id;
+  actor_table* table;
+  actor_id actor;
+  std::uint64_t arm_seq;
 };
+
+std::int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             timers::timer_service::clock::now().time_since_epoch())
+      .count();
+}
 
 std::size_t mix(std::uint64_t id) noexcept {
   // Request ids are sequential per actor; a multiplicative hash spreads them over the table.
@@ -36,11 +41,10 @@ std::size_t mix(std::uint64_t id) noexcept {
 
 }  // namespace
 
-timers::timer_handle arm_request_timeout(actor_cell& requester, std::uint64_t request_id,
-                                         std::chrono::nanoseconds timeout) {
-  auto* node = mem::make<request_timer>(requester, request_id);
-  return requester.system().timers().schedule_cancellable(
-      node, timers::timer_service::clock::now() + timeout);
+std::int64_t deadline_after(std::chrono::nanoseconds timeout) noexcept {
+  const std::int64_t now = now_ns();
+  const std::int64_t wait = std::max<std::int64_t>(0, timeout.count());
+  return wait > INT64_MAX - now ? INT64_MAX - 1 : now + wait;
 }
 
 pending_requests& pending_of(actor_cell& cell) {
@@ -50,15 +54,45 @@ pending_requests& pending_of(actor_cell& cell) {
 }
 
 pending_requests::~pending_requests() {
+  timer_.cancel();
   for (slot& s : slots) {
-    if (s.handler != nullptr) {
-      s.handler->timeout.cancel();
-      s.handler->destroy();
-    }
+    if (s.handler != nullptr) s.handler->destroy();
   }
 }
 
-void pending_requests::add(std::uint64_t id, response_handler* handler) {
+void pending_requests::add(std::uint64_t id, response_handler* handler, actor_cell& owner) {
+  insert(id, handler);
+  if (handler->deadline < armed_for_) arm(owner, handler->deadline);
+}
+
+void pending_requests::arm(actor_cell& owner, std::int64_t deadline) {
+  timer_.cancel();  // if it fires anyway, its message carries an old arm_seq: see expire()
+  armed_for_ = deadline;
+  auto* node = mem::make<request_timer>(owner.system().table(), owner.id(), ++arm_seq_);
+  timer_ = owner.system().timers().schedule_cancellable(
+      node, timers::timer_service::clock::time_point(std::chrono::nanoseconds(deadline)));
+}
+
+void pending_requests::expire(std::uint64_t arm_seq, actor_cell& owner) {
+  if (arm_seq == arm_seq_) {  // the armed timer fired: nothing is armed now
+    armed_for_ = never;
+    timer_ = timers::timer_handle();
+  }
+  const std::int64_t now = now_ns();
+  std::vector<std::uint64_t> expired;  // collected first: a continuation may add requests
+  for (const slot& s : slots) {
+    if (s.handler != nullptr && s.handler->deadline <= now) expired.push_back(s.id);
+  }
+  for (std::uint64_t id : expired)
+    fail(id, error(errc::request_timeout, "no response within the timeout"));
+  std::int64_t next = never;
+  for (const slot& s : slots) {
+    if (s.handler != nullptr) next = std::min(next, s.handler->deadline);
+  }
+  if (next < armed_for_) arm(owner, next);
+}
+
+void pending_requests::insert(std::uint64_t id, response_handler* handler) {
   if (2 * (used + 1) > slots.size()) grow();
   const std::size_t mask = slots.size() - 1;
   for (std::size_t i = mix(id) & mask;; i = (i + 1) & mask) {
@@ -101,7 +135,7 @@ void pending_requests::grow() {
   used = 0;
   const std::size_t waits = exclusive_waits;
   for (const slot& s : old) {
-    if (s.handler != nullptr) add(s.id, s.handler);
+    if (s.handler != nullptr) insert(s.id, s.handler);
   }
   exclusive_waits = waits;
 }
@@ -117,14 +151,12 @@ using owned_handler = std::unique_ptr<response_handler, handler_deleter>;
 void pending_requests::complete(envelope& response) {
   owned_handler h(take(response.request_id));
   if (h == nullptr) return;  // the timeout won
-  h->timeout.cancel();
   h->on_response(response);
 }
 
 void pending_requests::fail(std::uint64_t id, error err) {
   owned_handler h(take(id));
   if (h == nullptr) return;  // the response won
-  h->timeout.reset();
   h->on_error(std::move(err));
 }
 

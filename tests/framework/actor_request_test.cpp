@@ -1,6 +1,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "actor_test_support.hpp"
 
@@ -113,6 +114,63 @@ TEST_CASE("many racing timeouts and replies: one outcome per request", "[request
   REQUIRE(eventually([&] { return out.values.load() + out.errors.load() == requests; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(out.values.load() + out.errors.load() == requests);
+}
+
+namespace {
+/// A server that keeps every `square` request open (answering them only when it stops).
+struct mute : actor<mute, square> {
+  void on(square&) { held.push_back(detail::open_request::take(*detail::actor_cell::current())); }
+  void on_stop(const exit_reason&) override {
+    for (detail::open_request& r : held)
+      detail::respond_error(r, error(errc::actor_down, "mute stopped"));
+  }
+  std::vector<detail::open_request> held;
+};
+
+/// Sends two requests to `target`: the first with a long timeout, then one with a short one.
+struct two_timeouts : actor<two_timeouts, nothing> {
+  two_timeouts(actor_ref t, outcome* l, outcome* s) : target(t), long_out(l), short_out(s) {}
+  void on(nothing&) {
+    request<int>(target, square{1}, std::chrono::seconds(30))
+        .then([this](int&) { long_out->values.fetch_add(1); },
+              [this](const error&) { long_out->errors.fetch_add(1); });
+    request<int>(target, square{2}, std::chrono::milliseconds(30))
+        .then([this](int&) { short_out->values.fetch_add(1); },
+              [this](const error& e) {
+                short_out->last_error = static_cast<int>(e.code());
+                short_out->errors.fetch_add(1);
+              });
+  }
+  actor_ref target;
+  outcome* long_out;
+  outcome* short_out;
+};
+}  // namespace
+
+TEST_CASE("a shorter timeout after a longer one still fires on time", "[request][timeout]") {
+  // One timer per actor, armed for the earliest deadline: the second request must re-arm it.
+  actor_system sys(quiet_config());
+  outcome long_out, short_out;
+  auto silent = sys.spawn<mute>();
+  auto c = sys.spawn<two_timeouts>(silent, &long_out, &short_out);
+  c.send(nothing{});
+  REQUIRE(eventually([&] { return short_out.errors.load() == 1; }));
+  CHECK(short_out.last_error.load() == static_cast<int>(errc::request_timeout));
+  CHECK(long_out.errors.load() + long_out.values.load() == 0);  // still open: 30 s
+}
+
+TEST_CASE("an armed request timeout does not keep its actor alive", "[request][timeout]") {
+  actor_system sys(quiet_config());
+  outcome out;
+  auto s = sys.spawn<server>();
+  {
+    // A 60 s timeout, answered at once: the actor, once unreferenced, must go now, not in 60 s.
+    auto c = sys.spawn<client>(s, &out, std::chrono::milliseconds(60000));
+    c.send(square{3});
+    REQUIRE(eventually([&] { return out.values.load() == 1; }));
+  }
+  REQUIRE(eventually([&] { return sys.running_actors() == 1; }));  // only the server is left
+  CHECK(out.last_value.load() == 9);
 }
 
 TEST_CASE("requests fail clearly: unexpected message, stopped receiver", "[request]") {

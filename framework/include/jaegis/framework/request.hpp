@@ -39,8 +39,9 @@ class result {
 
 namespace detail {
 
+/// The actor's request-timeout timer fired (see pending_requests): `arm_seq` names which arming.
 struct request_timeout_msg {
-  std::uint64_t request_id;
+  std::uint64_t arm_seq;
 };
 
 /// A pending request's continuation. Allocated from the pool; destroy() frees it.
@@ -48,31 +49,40 @@ struct response_handler {
   virtual void on_response(envelope& e) = 0;
   virtual void on_error(error err) = 0;
   virtual void destroy() noexcept = 0;
-  timers::timer_handle timeout;  ///< cancelled when the response comes first
+  std::int64_t deadline = 0;  ///< steady-clock nanoseconds at which the request times out
   bool exclusive = false;
 
  protected:
   ~response_handler() = default;
 };
 
-/// Arms a request's timeout on the system's timer service: when it fires, the requester gets a
-/// request_timeout_msg (a system message) unless the handle cancelled it first.
-timers::timer_handle arm_request_timeout(actor_cell& requester, std::uint64_t request_id,
-                                         std::chrono::nanoseconds timeout);
+/// The steady-clock deadline `timeout` from now, in nanoseconds (saturating).
+std::int64_t deadline_after(std::chrono::nanoseconds timeout) noexcept;
 
 /// The open requests of one actor, by request id: an open-addressing table that allocates only
 /// when it grows, so steady-state request traffic allocates nothing but its handlers (pool).
+///
+/// Timeouts: one timer per actor, not one per request. It is armed for the earliest deadline of
+/// the open requests and, when it fires, sends the actor a request_timeout_msg; the actor fails
+/// every request whose deadline has passed and re-arms for the next. A response just leaves the
+/// table: no timer is touched, so a request costs no atomic operation on shared timer state (a
+/// timer per request cost a schedule and a cancel, and a wake-up of the timer thread every
+/// `cancel_batch` cancels: bench/RESULTS.md, loaded-latency). The timer refers to the actor by
+/// id, so it never keeps an actor alive; a fire after the actor is gone does nothing.
 struct pending_requests {
   pending_requests() : slots(16) {}
   ~pending_requests();
   pending_requests(const pending_requests&) = delete;
   pending_requests& operator=(const pending_requests&) = delete;
 
-  void add(std::uint64_t id, response_handler* handler);
+  /// Registers request `id` of `owner` (arming the timer if it is the earliest deadline).
+  void add(std::uint64_t id, response_handler* handler, actor_cell& owner);
   /// The response for its request; unknown ids (a timeout won) are ignored.
   void complete(envelope& response);
   /// Fails request `id` with `err`; unknown ids (the response won) are ignored.
   void fail(std::uint64_t id, error err);
+  /// The timer armed as `arm_seq` fired: fails the requests whose deadline passed, re-arms.
+  void expire(std::uint64_t arm_seq, actor_cell& owner);
   std::size_t exclusive_waits = 0;  ///< open requests that hold back user messages
 
  private:
@@ -80,10 +90,17 @@ struct pending_requests {
     std::uint64_t id = 0;
     response_handler* handler = nullptr;
   };
+  static constexpr std::int64_t never = INT64_MAX;
+
+  void insert(std::uint64_t id, response_handler* handler);
   response_handler* take(std::uint64_t id) noexcept;
   void grow();
+  void arm(actor_cell& owner, std::int64_t deadline);
   std::vector<slot> slots;
   std::size_t used = 0;
+  timers::timer_handle timer_;      ///< the armed timeout check, if any
+  std::int64_t armed_for_ = never;  ///< its deadline
+  std::uint64_t arm_seq_ = 0;       ///< which arming it is (a cancelled one may still fire)
 };
 
 pending_requests& pending_of(actor_cell& cell);
@@ -193,8 +210,8 @@ class [[nodiscard]] request_handle {
  private:
   void register_handler(detail::response_handler* h) {
     h->exclusive = exclusive_;
-    h->timeout = detail::arm_request_timeout(*self_, id_, timeout_);
-    detail::pending_of(*self_).add(id_, h);
+    h->deadline = detail::deadline_after(timeout_);
+    detail::pending_of(*self_).add(id_, h, *self_);
   }
 
   detail::actor_cell* self_;
