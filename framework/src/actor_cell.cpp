@@ -123,12 +123,13 @@ void actor_cell::retain() noexcept {
 }
 
 std::uint32_t actor_cell::references() const noexcept {
-  // seq_cst: read after clear_orphan()'s RMW; pairs with release()'s fetch_sub (mailbox.hpp).
-  return static_cast<std::uint32_t>(slot().state.load(std::memory_order_seq_cst) &
+  // relaxed: a snapshot for diagnostics and tests.
+  return static_cast<std::uint32_t>(slot().state.load(std::memory_order_relaxed) &
                                     actor_table::count_mask);
 }
 
 void actor_cell::schedule() noexcept {
+  retain();  // the run's own reference, dropped when it goes idle
   (is(detached) ? *extras_->detached_home : system_->executor()).schedule(*this);
 }
 
@@ -152,8 +153,9 @@ actor_extras& actor_cell::extras() {
 }
 
 void actor_cell::release() noexcept {
-  if (!actor_table::release(slot())) return;
-  if (mailbox_.mark_orphaned()) destroy();
+  // The last reference: nobody can send to the actor any more, and no run is queued or running
+  // (a scheduled run holds a reference of its own), so it is idle for good.
+  if (actor_table::release(slot())) destroy();
 }
 
 void actor_cell::quit(exit_reason reason) noexcept {
@@ -201,19 +203,14 @@ sched::run_result actor_cell::run() noexcept {
     if (budget == 0) return sched::run_result::again;  // yield the worker; more may be waiting
     // Empty (or only user messages held back by an exclusive request, which the response or
     // the timeout will release by arriving): go idle.
-    switch (mailbox_.try_mark_idle()) {
-      case idle_result::idle:
-        return sched::run_result::done;  // from here on another worker may own us: hands off
-      case idle_result::busy:
-        return sched::run_result::again;  // a push is half done, or one just came: requeue
-      case idle_result::orphaned:
-        if (!mailbox_.clear_orphan()) continue;  // a message raced in (we were resurrected)
-        if (references() == 0) {
-          destroy();
-          return sched::run_result::done;
-        }
-        continue;  // resurrected by this run: carry on, and try to go idle again
+    if (mailbox_.try_mark_idle() == idle_result::busy) {
+      return sched::run_result::again;  // a push is half done, or one just came: requeue
     }
+    // From here on another worker may run us (the next push schedules a new run with a
+    // reference of its own). Drop this run's reference; if it was the last, nobody can reach the
+    // actor any more, and we free it.
+    release();
+    return sched::run_result::done;  // hands off: we may be gone
   }
 }
 

@@ -55,10 +55,11 @@ envelope* mailbox::pop_last(mailbox_node* tail) noexcept {
   // acquire: if it is our tail, every push before it has linked.
   if (tail != untag(head_.load(std::memory_order_acquire))) return nullptr;  // push in flight
   // Re-insert the stub behind the last message so that the message can be detached. We are
-  // running, so the head carries no idle bit; an orphan or urgent bit it carries must survive.
-  if (const std::uintptr_t bits = link(&stub_) & (orphan_bit | urgent_bit); bits != 0) {
-    // acq_rel: as in mark_orphaned(); the bits steer the consumer's next try_mark_idle.
-    head_.fetch_or(bits, std::memory_order_acq_rel);
+  // running, so the head carries no idle bit; an urgent bit it carries must survive.
+  if ((link(&stub_) & urgent_bit) != 0) {
+    // acq_rel: ordered with push_urgent()'s CAS and take_urgent()'s clear; the bit only steers
+    // the consumer's next try_mark_idle.
+    head_.fetch_or(urgent_bit, std::memory_order_acq_rel);
   }
   // acquire: pairs with link()'s release store.
   mailbox_node* next = tail->next.load(std::memory_order_acquire);

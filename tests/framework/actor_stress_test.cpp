@@ -154,3 +154,50 @@ TEST_CASE("an unreferenced root resurrected by its own handler completes a fork 
   CHECK(nodes.load() == (std::size_t{2} << depth) - 1);
   REQUIRE(eventually([&] { return sys.live_cells() == 0; }));
 }
+
+namespace {
+struct question {
+  int n;
+};
+/// Answers on a thread of its own, so that its answer races the asker's run.
+struct answerer : actor<answerer, question> {
+  int on(question& q) { return q.n; }
+};
+/// Nobody holds a reference to it: only its request's reply-to keeps it alive until the answer.
+struct unreferenced_asker : actor<unreferenced_asker> {
+  unreferenced_asker(actor_ref to, int n, std::atomic<int>* answered)
+      : to_(std::move(to)), n_(n), answered_(answered) {}
+  void on_start() override {
+    request<int>(to_, question{n_}, std::chrono::seconds(60))
+        .then(
+            [this](int& v) {
+              if (v == n_) answered_->fetch_add(1);
+              quit();
+            },
+            [this](const error&) { quit(); });
+  }
+  actor_ref to_;
+  int n_;
+  std::atomic<int>* answered_;
+};
+}  // namespace
+
+TEST_CASE("an actor kept alive only by its open request always gets its answer", "[stress]") {
+  // Regression: the spawner's reference dropped to zero while the actor's own run took the
+  // request's reference, and the spawner's late "last reference" handling freed the actor (or
+  // marked it) although the answer was still owed to it. A scheduled run now holds a reference.
+  actor_system sys(quiet_config());
+  auto responder = sys.spawn_detached<answerer>();
+  const int askers = static_cast<int>(scaled(100000));
+  std::atomic<int> answered{0};
+  for (int i = 0; i < askers; ++i) {
+    sys.spawn<unreferenced_asker>(responder, i, &answered);  // the ref is dropped at once
+    if (i % 64 == 63) {
+      REQUIRE(eventually([&] { return answered.load() == i + 1; }));
+    }
+  }
+  REQUIRE(eventually([&] { return answered.load() == askers; }));
+  responder.reset();
+  sys.await_all_actors_done();
+  CHECK(sys.live_cells() == 0);
+}

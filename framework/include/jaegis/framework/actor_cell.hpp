@@ -78,12 +78,12 @@ struct actor_extras {
 ///      monitors, exit messages to links, the user object destroyed in place (releasing the refs
 ///      it held). The cell stays while references exist, answering requests with actor_down and
 ///      dropping other messages.
-///   4. the last reference dropped: the mailbox is marked orphaned. If it was idle, the releasing
-///      thread frees the actor. If it was queued or running, its run finds the mark when it tries
-///      to go idle and reads the count: still zero, it frees itself; not zero, one of its handlers
-///      took a new reference to it (self(), a request) and it lives on. One CAS on the mailbox
-///      head decides, so exactly one thread frees it (mailbox.hpp). An actor that had not
-///      terminated stops with reason `unreachable` first.
+///   4. the last reference dropped: the actor is unreachable and idle for good (a queued or
+///      running run holds a reference of its own: schedule() takes it, going idle drops it), so
+///      whoever dropped it frees the actor, on its own thread. An actor that had not terminated
+///      stops with reason `unreachable` first. A handler may take new references to its own actor
+///      (self(), a request's reply-to) at any time: its run's reference keeps the count above
+///      zero meanwhile, so a count never comes back from zero.
 class actor_cell final : public sched::runnable {
  public:
   actor_cell(actor_system& system, std::size_t block_size) noexcept

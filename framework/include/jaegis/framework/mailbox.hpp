@@ -9,9 +9,8 @@ namespace jaegis::detail {
 
 /// What try_mark_idle() found.
 enum class idle_result : unsigned char {
-  idle,      ///< both queues are empty and the actor idle: the next push schedules it
-  busy,      ///< a message is there or on its way: keep running
-  orphaned,  ///< empty, and the last reference was dropped meanwhile (see clear_orphan)
+  idle,  ///< both queues are empty and the actor idle: the next push schedules it
+  busy,  ///< a message is there or on its way: keep running
 };
 
 /// An actor's mailbox: two intrusive queues and the actor's scheduling state, in 32 bytes.
@@ -29,15 +28,9 @@ enum class idle_result : unsigned char {
 ///     scheduling. An urgent push clears the bit with a CAS and schedules likewise.
 ///   - urgent: an urgent message was pushed while the actor was queued or running. It makes the
 ///     consumer's going-idle CAS fail, so the consumer looks at the urgent stack again first.
-///   - orphan: the last reference was dropped (see mark_orphaned).
 ///
 /// A new mailbox is neither idle nor empty of work: spawn schedules the actor's first run itself.
-///
-/// Orphans: whoever drops the last reference sets the orphan bit. If the mailbox was idle (and not
-/// already orphaned), that caller frees the actor; otherwise the running actor finds the bit in
-/// try_mark_idle, clears it (clear_orphan) and reads the reference count: zero, it frees itself;
-/// not zero, it was resurrected while it ran (a handler may take a new reference to its own actor:
-/// self(), a request's reply-to) and it carries on. Exactly one thread frees the actor.
+/// (Lifetime is not the mailbox's business: a scheduled run holds a reference, actor_cell.hpp.)
 ///
 /// Guarantees: messages from one producer arrive in the order it pushed them (per-sender FIFO,
 /// within each of the two queues); push is wait-free, urgent push lock-free; pop may report
@@ -85,33 +78,12 @@ class mailbox {
     if (tail_ != &stub_) return idle_result::busy;
     std::uintptr_t expected = tag(&stub_, 0);
     // acq_rel: release publishes this run's effects to the producer that sees the tag and
-    // schedules the next run; acquire (also on failure) lets an orphaned actor's consumer see
-    // everything the last releaser wrote before it frees the actor.
+    // schedules the next run; acquire on failure: we then read what the racing push published.
     if (head_.compare_exchange_strong(expected, tag(&stub_, idle_bit), std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
       return idle_result::idle;
     }
-    if (expected == tag(&stub_, orphan_bit)) return idle_result::orphaned;
     return idle_result::busy;
-  }
-
-  /// Whoever dropped the last reference. True when the mailbox was idle: the caller frees the
-  /// actor. False: the actor is queued or running and decides when it runs dry.
-  bool mark_orphaned() noexcept {
-    // acq_rel: the RMW is ordered with the consumer's CAS in try_mark_idle / clear_orphan (one of
-    // the two sees the other), and acquire lets the caller that frees see the actor's last run.
-    const std::uintptr_t previous = head_.fetch_or(orphan_bit, std::memory_order_acq_rel);
-    return (previous & idle_bit) != 0 && (previous & orphan_bit) == 0;
-  }
-
-  /// The consumer only, after try_mark_idle() reported orphaned. Clears the bit; the caller then
-  /// reads the reference count. False if a message raced in: run on.
-  bool clear_orphan() noexcept {
-    std::uintptr_t expected = tag(&stub_, orphan_bit);
-    // acq_rel: acquire pairs with the releaser's fetch_or, so the count read afterwards is at least
-    // as new as the release that set the bit; release keeps the count read after this RMW.
-    return head_.compare_exchange_strong(expected, tag(&stub_, 0), std::memory_order_acq_rel,
-                                         std::memory_order_relaxed);
   }
 
   /// A snapshot; true while the actor is idle.
@@ -122,10 +94,9 @@ class mailbox {
 
  private:
   static constexpr std::uintptr_t idle_bit = 1;
-  static constexpr std::uintptr_t orphan_bit = 2;
-  static constexpr std::uintptr_t urgent_bit = 4;
-  static constexpr std::uintptr_t tag_bits = idle_bit | orphan_bit | urgent_bit;
-  static_assert(alignof(mailbox_node) >= 8, "three tag bits live in the node pointer");
+  static constexpr std::uintptr_t urgent_bit = 2;
+  static constexpr std::uintptr_t tag_bits = idle_bit | urgent_bit;
+  static_assert(alignof(mailbox_node) >= 4, "two tag bits live in the node pointer");
 
   envelope* pop_last(mailbox_node* tail) noexcept;
 
