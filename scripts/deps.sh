@@ -9,6 +9,8 @@ set -euo pipefail
 # build-essential: g++ with its sanitizer runtimes (libasan, libtsan, libubsan come with libgcc-12-dev).
 # libnuma-dev: topology; libconcurrentqueue-dev: the global injection queue (moodycamel);
 # libjemalloc-dev: the memory pools' arenas; catch2 (v2): tests; libcaf-dev: the CAF benchmarks.
+# libssl-dev: the remoting handshake (HMAC-SHA256, secure random); clang: builds the libFuzzer
+# targets of tests/transports/fuzz (libFuzzer and the sanitizer runtimes come with it).
 # The RDMA transport will add libibverbs-dev and librdmacm-dev here when it lands.
 packages=(
   build-essential
@@ -20,6 +22,8 @@ packages=(
   libjemalloc-dev
   catch2
   libcaf-dev
+  libssl-dev
+  clang
 )
 
 if [[ "${JAEGIS_SKIP_DEPS:-0}" == 1 ]]; then
