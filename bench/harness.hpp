@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jaegis/schedulers/cpu_relax.hpp"
 #include "jaegis/schedulers/topology.hpp"
 
 // The benchmark harness: command line, rounds, the results table and the JSON file. It knows
@@ -31,15 +32,8 @@ inline std::uint64_t now_ns() noexcept {
                                         .count());
 }
 
-/// The body of a busy-wait loop: tells the core that it spins, which frees pipeline resources for
-/// a sibling hyper-thread and avoids a memory-order mis-speculation flush when the line changes.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
+/// The body of a busy-wait loop: the scheduler layer's.
+using sched::cpu_relax;
 
 /// The cpus this process may run on, and pinning a thread to one: the scheduler layer's.
 using sched::allowed_cpus;

@@ -10,19 +10,12 @@
 #include <thread>
 #include <utility>
 
+#include "actor_test_support.hpp"
 #include "test_support.hpp"
 
 namespace jaegis::test {
 
 using namespace std::chrono_literals;
-
-/// A system with `workers` workers whose warnings are dropped instead of printed.
-inline actor_system_config quiet_config(std::size_t workers = 2) {
-  actor_system_config config;
-  config.executor.workers = workers;
-  config.log = [](std::string_view) {};
-  return config;
-}
 
 /// Sends `msg` to `to` as a request from a short-lived actor and hands the outcome to `out`.
 template <class R, class M>
