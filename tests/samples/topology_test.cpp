@@ -46,6 +46,15 @@ outcome run_small(std::string_view name, std::uint64_t agents, std::uint64_t mes
   return o;
 }
 
+// The figure named `name` in a topology's report (the test fails if there is none).
+double figure(const outcome& o, std::string_view name) {
+  for (const named_figure& f : o.figures) {
+    if (f.name == name) return f.value;
+  }
+  FAIL("no figure named " << name);
+  return 0;
+}
+
 }  // namespace
 
 TEST_CASE("the catalog lists each topology once, fully described", "[samples]") {
@@ -107,6 +116,43 @@ TEST_CASE("scatter-gather: the gathered word counts equal a single-threaded coun
   run_small("scatter-gather", 1, 12'345);  // one mapper, one reducer, a short last chunk
 }
 
+TEST_CASE("pipeline: every item once, in order, transformed, within the windows", "[samples]") {
+  const outcome o = run_small("pipeline", 6, test::scaled(40'000));
+  CHECK(o.completed == test::scaled(40'000));
+  CHECK(o.latency.count() == test::scaled(40'000));
+  CHECK(figure(o, "most items in the pipeline") <= figure(o, "bound, (stages + 1) * window"));
+  CHECK(figure(o, "most items in the pipeline") >= 1);
+  run_small("pipeline", 1, 1'000);  // a single stage
+}
+
+TEST_CASE("blackboard: every problem solved once and right through the topics", "[samples]") {
+  const outcome o = run_small("blackboard", 9, test::scaled(10'000));
+  CHECK(o.completed == test::scaled(10'000));
+  CHECK(o.latency.count() == test::scaled(10'000));
+  CHECK(figure(o, "parts published per problem") == 3);
+  run_small("blackboard", 3, 500);  // one shard: one specialist of each kind
+  const topology* t = find_topology("blackboard");
+  CHECK(t->validate(topology_params{4, 10, {}}).find("multiple of 3") != std::string::npos);
+  CHECK(t->validate(topology_params{6, 10, {}}).empty());
+}
+
+TEST_CASE("supervision: crashed tasks retried, each completed once, restarts equal crashes",
+          "[samples]") {
+  const outcome o = run_small("supervision", 8, test::scaled(40'000));
+  CHECK(o.completed == test::scaled(40'000));
+  CHECK(o.latency.count() == test::scaled(40'000));
+  // 2 % of attempts crash (seeded): the run must really have exercised restarts and duplicates.
+  CHECK(figure(o, "restarts by the supervisor") > 0);
+  CHECK(figure(o, "crashes before doing the task") > 0);
+  CHECK(figure(o, "crashes after reporting it") > 0);
+  CHECK(figure(o, "duplicate completions ignored by the ledger") > 0);
+  CHECK(figure(o, "retries") >= figure(o, "restarts by the supervisor"));
+  // One worker: after each crash no worker is up until the restarted one announces itself.
+  const outcome one = run_small("supervision", 1, 3'000);
+  CHECK(figure(one, "restarts by the supervisor") > 0);
+  CHECK(find_topology("supervision")->validate(topology_params{1, 1ull << 32, {}}) != "");
+}
+
 TEST_CASE("every topology on the deterministic executor, over several seeds", "[samples]") {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     actor_system_config config = quiet();
@@ -118,16 +164,22 @@ TEST_CASE("every topology on the deterministic executor, over several seeds", "[
     run_small("chameneos", 5, 500, config);
     run_small("contract-net", 50, 300, config);
     run_small("scatter-gather", 4, 30'000, config);
+    run_small("pipeline", 3, 500, config);
+    run_small("blackboard", 3, 300, config);
+    // No timers are involved (the workers announce their restarts): this runs here too.
+    const outcome o = run_small("supervision", 4, 3'000, config);
+    CHECK(figure(o, "restarts by the supervisor") > 0);
   }
 }
 
 TEST_CASE("a time limit stops the time-limited topologies early, invariant intact", "[samples]") {
-  for (std::string_view name : {"pingpong", "ring", "chameneos", "contract-net"}) {
+  for (std::string_view name :
+       {"pingpong", "ring", "chameneos", "contract-net", "pipeline", "blackboard", "supervision"}) {
     INFO(name);
     const topology* t = find_topology(name);
     REQUIRE(t->time_limited);
     topology_params params;
-    params.agents = name == "pingpong" ? 2 : 10;
+    params.agents = name == "pingpong" ? 2 : name == "blackboard" ? 9 : 10;
     params.messages = 1'000'000'000;  // far more than fits in the limit
     params.time_limit = std::chrono::milliseconds(100);
     progress meter;
