@@ -58,7 +58,6 @@ struct work_stealing_executor::state {
 
   void start();
   void push_global(runnable* r) noexcept;
-  runnable* take_handoff() noexcept;
   void notify_after_push() noexcept;
   bool work_visible() const noexcept;
 
@@ -66,11 +65,6 @@ struct work_stealing_executor::state {
   topology topo;
   std::vector<std::unique_ptr<worker>> workers;
   detail::injection_queue global;
-  /// One runnable scheduled from outside, handed to the first worker that looks: a CAS to put,
-  /// an exchange to take, where the injection queue costs a producer lookup and a block walk.
-  /// It keeps a cross-thread hop (a conversation with another system's actor, a reply from a
-  /// detached actor) off the queue; when it is taken, pushes go to the queue as before.
-  alignas(cache_line_size) std::atomic<runnable*> handoff{nullptr};
   event_count sleepers;
   alignas(cache_line_size) std::atomic<std::uint32_t> searching{0};
   alignas(cache_line_size) std::atomic<bool> stopping{false};
@@ -201,21 +195,17 @@ runnable* worker::take_own() noexcept {
 }
 
 runnable* worker::pull_global() noexcept {
-  // The handoff slot first (the freshest hop waits there), but the queue is served on the same
-  // visit: a stream of outside pushes that keeps the slot full must not starve the queue.
-  runnable* handed = owner.take_handoff();
   runnable* batch[global_batch];
   const std::size_t room = deque.capacity() - deque.size();
   const std::size_t want = std::clamp<std::size_t>(room / 2, 1, global_batch);
   const std::size_t n = owner.global.pop_bulk(consumer, batch, want);
-  if (handed == nullptr && n == 0) return nullptr;
-  detail::counters_cell::add(counters.global_pulls, n + (handed != nullptr ? 1 : 0));
-  const std::size_t first_queued = handed == nullptr ? 1 : 0;
-  for (std::size_t i = first_queued; i < n; ++i) {
+  if (n == 0) return nullptr;
+  detail::counters_cell::add(counters.global_pulls, n);
+  for (std::size_t i = 1; i < n; ++i) {
     if (!deque.push(batch[i])) owner.global.push(batch[i]);
   }
-  if (n > first_queued) owner.notify_after_push();
-  return handed != nullptr ? handed : batch[0];
+  if (n > 1) owner.notify_after_push();
+  return batch[0];
 }
 
 bool worker::try_begin_search() noexcept {
@@ -343,21 +333,8 @@ void work_stealing_executor::state::start() {
 }
 
 void work_stealing_executor::state::push_global(runnable* r) noexcept {
-  runnable* empty = nullptr;
-  // release: the runnable's state is visible to the worker whose acquire exchange takes it.
-  // relaxed on failure: the slot is taken, we use the queue instead.
-  if (!handoff.compare_exchange_strong(empty, r, std::memory_order_release,
-                                       std::memory_order_relaxed)) {
-    global.push(r);
-  }
+  global.push(r);
   notify_after_push();
-}
-
-runnable* work_stealing_executor::state::take_handoff() noexcept {
-  // relaxed: a look first, so that an empty slot costs a search no write to a shared line.
-  if (handoff.load(std::memory_order_relaxed) == nullptr) return nullptr;
-  // acquire: pairs with push_global()'s release CAS.
-  return handoff.exchange(nullptr, std::memory_order_acquire);
 }
 
 void work_stealing_executor::state::notify_after_push() noexcept {
@@ -369,8 +346,6 @@ void work_stealing_executor::state::notify_after_push() noexcept {
 }
 
 bool work_stealing_executor::state::work_visible() const noexcept {
-  // relaxed: the parking worker's seq_cst fence orders this re-check (event_count.hpp).
-  if (handoff.load(std::memory_order_relaxed) != nullptr) return true;
   if (global.size_approx() != 0) return true;
   return std::any_of(workers.begin(), workers.end(),
                      [](const auto& w) { return !w->deque.empty(); });
@@ -418,7 +393,6 @@ void work_stealing_executor::drain() noexcept {
         batch.push_back(r);
     }
     runnable* r = nullptr;
-    if (runnable* h = state_->take_handoff()) batch.push_back(h);
     while (state_->global.pop(token, r))
       batch.push_back(r);
     if (batch.empty()) return;
