@@ -184,34 +184,33 @@ sched::run_result actor_cell::run() noexcept {
   running_scope scope(this);
   if (!is(started)) start();
   std::uint32_t budget = system_->config().throughput;  // at least 1 (actor_system ensures it)
-  for (;;) {
-    // Urgent messages once per batch: a backlog holds them back by at most `throughput` messages.
-    handle_urgent();
-    if (is_terminated()) drop_all();
-    while (budget > 0 && !is_terminated()) {
-      envelope* e = next_ordinary();
-      if (e == nullptr) break;
-      if (e->has(response_message)) {
-        handle_response(e);
-      } else if (holding_user_messages()) {
-        extras_->held.push(e);  // an exclusive request waits: the response releases them
-      } else {
-        --budget;
-        handle_ordinary(e);
-      }
+  // Urgent messages first, once per run: a backlog holds them back by at most one run's budget.
+  handle_urgent();
+  if (is_terminated()) drop_all();
+  while (budget > 0 && !is_terminated()) {
+    envelope* e = next_ordinary();
+    if (e == nullptr) break;
+    if (e->has(response_message)) {
+      handle_response(e);
+    } else if (holding_user_messages()) {
+      extras_->held.push(e);  // an exclusive request waits: the response releases them
+    } else {
+      --budget;
+      handle_ordinary(e);
     }
-    if (budget == 0) return sched::run_result::again;  // yield the worker; more may be waiting
-    // Empty (or only user messages held back by an exclusive request, which the response or
-    // the timeout will release by arriving): go idle.
-    if (mailbox_.try_mark_idle() == idle_result::busy) {
-      return sched::run_result::again;  // a push is half done, or one just came: requeue
-    }
-    // From here on another worker may run us (the next push schedules a new run with a
-    // reference of its own). Drop this run's reference; if it was the last, nobody can reach the
-    // actor any more, and we free it.
-    release();
-    return sched::run_result::done;  // hands off: we may be gone
   }
+  if (budget == 0) return sched::run_result::again;  // yield the worker; more may be waiting
+  // Empty (or only user messages held back by an exclusive request, which the response or the
+  // timeout will release by arriving), or stopped: go idle. A message or an urgent push that
+  // raced in makes that fail, and the requeued run takes it.
+  if (mailbox_.try_mark_idle() == idle_result::busy) {
+    return sched::run_result::again;  // a push is half done, or one just came: requeue
+  }
+  // From here on another worker may run us (the next push schedules a new run with a reference
+  // of its own). Drop this run's reference; if it was the last, nobody can reach the actor any
+  // more, and we free it.
+  release();
+  return sched::run_result::done;  // hands off: we may be gone
 }
 
 void actor_cell::start() noexcept {
