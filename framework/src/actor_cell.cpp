@@ -326,6 +326,10 @@ void actor_cell::handle_ordinary(envelope* e) noexcept {
 }
 
 void actor_cell::handle_response(envelope* e) noexcept {
+  if (is(relays_responses) && !is_terminated()) {
+    invoke(e);
+    return;
+  }
   if (is_terminated() || extras_ == nullptr || extras_->pending == nullptr) {
     e->destroy(e);
     return;
@@ -414,7 +418,12 @@ exit_reason actor_cell::stop_reason() const {
 
 void actor_cell::drop(envelope* e) noexcept {
   if (e->reply_to != nullptr) {
-    respond_error(*e, error(errc::actor_down, "actor " + std::to_string(id_) + " has stopped"));
+    // A remote actor's proxy stops with node_down when its node is lost: say so, not just
+    // "stopped", so that the requester can tell a lost node from a stopped actor.
+    const bool lost_node = stop_reason().code() == errc::node_down;
+    std::string what = "actor " + std::to_string(id_) + " has stopped";
+    if (lost_node) what += ": " + stop_reason().what();
+    respond_error(*e, error(lost_node ? errc::node_down : errc::actor_down, std::move(what)));
   }
   e->destroy(e);
 }

@@ -13,6 +13,11 @@ bool is_known_frame_kind(std::uint8_t kind) noexcept {
     case frame_kind::request:
     case frame_kind::response:
     case frame_kind::error_response:
+    case frame_kind::lookup:
+    case frame_kind::lookup_result:
+    case frame_kind::monitor:
+    case frame_kind::down:
+    case frame_kind::exit:
     case frame_kind::heartbeat:
     case frame_kind::goodbye:
     case frame_kind::credit:
@@ -45,6 +50,16 @@ std::string_view to_string(frame_kind kind) noexcept {
       return "response";
     case frame_kind::error_response:
       return "error_response";
+    case frame_kind::lookup:
+      return "lookup";
+    case frame_kind::lookup_result:
+      return "lookup_result";
+    case frame_kind::monitor:
+      return "monitor";
+    case frame_kind::down:
+      return "down";
+    case frame_kind::exit:
+      return "exit";
     case frame_kind::heartbeat:
       return "heartbeat";
     case frame_kind::goodbye:

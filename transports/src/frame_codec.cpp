@@ -155,6 +155,34 @@ decode_error validate_header(const frame_header& h, std::uint32_t max_payload,
       if (h.type_id != 0) return bad("type id must be 0");
       if (h.request_id == 0) return bad("request id 0");
       break;
+    case frame_kind::lookup:
+      if (h.type_id != 0 || h.sender != 0 || h.receiver != 0) {
+        return bad("type id, sender and receiver must be 0");
+      }
+      if (h.request_id == 0) return bad("request id 0");
+      break;
+    case frame_kind::lookup_result:
+      if (h.type_id != 0 || h.sender != 0) return bad("type id and sender must be 0");
+      if (h.request_id == 0) return bad("request id 0");
+      if (h.payload_length != 1) return bad("payload must be 1 byte");
+      break;
+    case frame_kind::monitor:
+      if (h.type_id != 0 || h.sender != 0 || h.request_id != 0) {
+        return bad("type id, sender and request id must be 0");
+      }
+      if (h.receiver == 0) return bad("receiver 0");
+      if (h.payload_length != 0) return bad("payload must be empty");
+      break;
+    case frame_kind::down:
+      if (h.type_id != 0 || h.receiver != 0 || h.request_id != 0) {
+        return bad("type id, receiver and request id must be 0");
+      }
+      if (h.sender == 0) return bad("sender 0");
+      break;
+    case frame_kind::exit:
+      if (h.type_id != 0 || h.request_id != 0) return bad("type id and request id must be 0");
+      if (h.sender == 0 || h.receiver == 0) return bad("sender and receiver must not be 0");
+      break;
   }
   return decode_error::none;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -135,6 +136,9 @@ class actor : public actor_base {
  public:
   template <class M>
   static constexpr bool accepts = (std::is_same_v<M, Messages> || ...);
+  /// The accepted message types, for code that must treat each of them (remoting registers
+  /// their wire codecs). Only named, never instantiated.
+  using message_types = std::tuple<Messages...>;
 
   /// A typed reference to this actor (counted).
   ref<Derived> self() const {

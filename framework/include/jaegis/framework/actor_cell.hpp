@@ -152,6 +152,11 @@ class actor_cell final : public sched::runnable {
   /// The actor running on this thread, or nullptr.
   static actor_cell* running() noexcept;
 
+  /// Responses go to the object's dispatch() like any other message instead of completing this
+  /// actor's own requests: a remote proxy relays them to the node that asked. Call before the
+  /// actor runs (from its constructor).
+  void relay_responses() noexcept { set(relays_responses); }
+
  private:
   friend class jaegis::actor_system;
   template <class M>
@@ -163,6 +168,7 @@ class actor_cell final : public sched::runnable {
   static constexpr std::uint8_t terminated_here = 4;  ///< the owner's copy of shared_terminated
   static constexpr std::uint8_t detached = 8;
   static constexpr std::uint8_t has_object = 16;
+  static constexpr std::uint8_t relays_responses = 32;
   // Flags other threads read.
   static constexpr std::uint8_t shared_terminated = 1;
   static constexpr std::uint8_t shared_named = 2;

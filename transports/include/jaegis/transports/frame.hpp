@@ -38,6 +38,12 @@ enum class frame_kind : std::uint8_t {
   request = 17,
   response = 18,
   error_response = 19,
+  // remoting services: names, monitors, exits across nodes
+  lookup = 20,
+  lookup_result = 21,
+  monitor = 22,
+  down = 23,
+  exit = 24,
   // connection management
   heartbeat = 32,
   goodbye = 33,

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <jaegis/framework/actor.hpp>
+#include <jaegis/framework/actor_cell.hpp>
+#include <memory>
+
+namespace jaegis::detail {
+
+class peer_session;
+
+/// To a proxy: the remote actor it stands for stopped, or its node was lost.
+struct proxy_stop {
+  error reason;
+};
+/// To a proxy: the peer's backlog has drained; send what you hold.
+struct proxy_resume {};
+/// To the proxy of a remote actor: that actor, linked to local actor `local`, sends it an exit.
+struct proxy_exit {
+  actor_id local = 0;
+  error reason;
+};
+
+/// The local stand-in for an actor on another node. Whatever reaches its mailbox is handed to
+/// the session, which serialises and frames it: messages, requests (the session keeps the
+/// requester until the answer comes back), responses to requests the peer made of local actors,
+/// and exits from local actors linked to it (it traps exits for that). It stops with the remote
+/// actor's reason when that actor stops, or with node_down when the connection is lost, so local
+/// monitors and links see a remote actor exactly as a local one.
+///
+/// Backpressure: when the connection's backlog is over the node's outbound_limit the proxy holds
+/// what it is sent, in order, and asks to be resumed once the carrier has sent half of it.
+class remote_proxy final : public actor_base {
+ public:
+  remote_proxy(std::shared_ptr<peer_session> session, actor_id remote);
+  ~remote_proxy() override;
+
+  bool dispatch(envelope& e) override;
+
+ private:
+  void hold(envelope& e);
+  void send_held();
+  void drop_held(const error& why) noexcept;
+
+  std::shared_ptr<peer_session> session_;
+  actor_id remote_;
+  envelope_fifo held_;
+};
+
+/// One per connection: watches local actors on the peer's behalf (a monitor frame) and tells the
+/// peer when they stop (a down frame).
+struct watch_request {
+  actor_id local = 0;
+};
+struct agent_stop {};
+
+class peer_agent final : public actor<peer_agent, watch_request, down_msg, agent_stop> {
+ public:
+  explicit peer_agent(std::shared_ptr<peer_session> session) : session_(std::move(session)) {}
+  void on(watch_request& w);
+  void on(down_msg& d);
+  void on(agent_stop&) { quit(); }
+
+ private:
+  std::shared_ptr<peer_session> session_;
+};
+
+}  // namespace jaegis::detail
