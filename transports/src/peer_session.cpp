@@ -706,11 +706,21 @@ void peer_session::close_with_goodbye(std::string_view why) {
 }
 
 void peer_session::close(std::string_view why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (close_reason_.empty()) close_reason_ = why;  // the first reason is the real one
+  }
   send_guard guard(*this);  // the connection object is ours to call until on_closed
   if (guard) connection_.close(why);
 }
 
-void peer_session::on_closed(std::string_view reason) {
+void peer_session::on_closed(std::string_view carrier_reason) {
+  std::string reason;
+  {
+    std::lock_guard lock(mutex_);
+    // Why we closed, if we did (a goodbye, a protocol error), says more than the carrier's EOF.
+    reason = close_reason_.empty() ? std::string(carrier_reason) : close_reason_;
+  }
   // seq_cst: the closing half of the send_guard Dekker pair.
   closing_.store(true, std::memory_order_seq_cst);
   // acquire: pairs with send_guard's release, so every frame pushed is in the queue now.
@@ -718,6 +728,12 @@ void peer_session::on_closed(std::string_view reason) {
     std::this_thread::yield();
   // relaxed: this thread is the only writer of state_ from here on.
   const bool was_established = state_.load(std::memory_order_relaxed) == state::established;
+  if (decoder_.finish() == transports::frame_decoder::status::error) {  // ended inside a frame
+    // relaxed: a statistics counter.
+    core_.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    core_.log("jaegis: connection " + address_ + ": " + std::string(to_string(decoder_.error())) +
+              ": " + decoder_.error_message());
+  }
   state_.store(state::closed, std::memory_order_release);  // release: readers of closed()
   std::string what = "node ";
   what += std::to_string(peer().identity.node_id);

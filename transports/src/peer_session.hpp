@@ -142,6 +142,7 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   std::unordered_map<std::uint64_t, open_request> pending_;
   std::unordered_map<std::uint64_t, pending_lookup> lookups_;
   std::uint64_t next_request_id_ = 0;
+  std::string close_reason_;  ///< the session's own reason for closing, if it closed first
   actor_ref agent_;  ///< watches local actors for the peer (peer_agent)
 };
 
