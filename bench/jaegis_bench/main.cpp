@@ -23,6 +23,8 @@
 
 #include "floor.hpp"
 #include "harness.hpp"
+#include "peer_process.hpp"
+#include "remote.hpp"
 #include "stats.hpp"
 #include "workloads.hpp"
 
@@ -267,6 +269,84 @@ void memory(context& ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// remote-pingpong, remote-throughput: each side's round talks to a fresh peer process of its own
+// (peer_process.hpp), started before the round's actor system and stopped after it.
+
+using remote_fn = figures (*)(const run_params&, const peer_process&);
+
+struct remote_sides {
+  const char* workload;
+  remote_fn floor, jaegis, caf;
+};
+
+figures remote_round(const run_params& p, bool quick, const char* workload, const char* impl,
+                     remote_fn fn) {
+  peer_process peer({workload, impl, p.workers, quick, -1});
+  figures f = fn(p, peer);
+  peer.stop();
+  return f;
+}
+
+/// F J C F J C ... as compare(), each with its own peer; without the JAEGIS side (a build
+/// without remoting) F C F C ... and no ratio. Returns whether it ran.
+bool compare_remote(context& ctx, const remote_sides& s, const headline& h) {
+  const run_params p = params_of(ctx);
+  const bool jaegis_built = jaegis_side::remote_built();
+  if (!only_side().empty()) {
+    const bool j = only_side() == "jaegis";
+    require(j || only_side() == "caf", "JAEGIS_BENCH_SIDE must be jaegis or caf");
+    require(!j || jaegis_built, std::string(s.workload) + ": the JAEGIS side is not built yet");
+    for (unsigned round = 0; round < ctx.rounds(); ++round)
+      report_all(
+          ctx, j ? "jaegis" : "caf",
+          remote_round(p, ctx.quick(), s.workload, j ? "jaegis" : "caf", j ? s.jaegis : s.caf));
+    ctx.note("JAEGIS_BENCH_SIDE: one side only, no floor, no ratio (a profiling run)");
+    return true;
+  }
+  for (unsigned round = 0; round < ctx.rounds(); ++round) {
+    report_all(ctx, "floor", remote_round(p, ctx.quick(), s.workload, "floor", s.floor));
+    figures j;
+    if (jaegis_built) {
+      j = remote_round(p, ctx.quick(), s.workload, "jaegis", s.jaegis);
+      report_all(ctx, "jaegis", j);
+    }
+    const figures c = remote_round(p, ctx.quick(), s.workload, "caf", s.caf);
+    report_all(ctx, "caf", c);
+    if (jaegis_built) report_ratio(ctx, h, j, c);
+  }
+  if (jaegis_built) {
+    ctx.note(ratio_note(h));
+  } else {
+    ctx.note("jaegis: not built (bench/jaegis_bench/jaegis_remote.cpp waits for the remoting");
+    ctx.note("API): floor and CAF only, no ratio");
+  }
+  ctx.note("process 1 (this one) and process 2 (a peer: jaegis-bench --remote-peer), TCP on");
+  ctx.note("127.0.0.1, a fresh peer per side and round; both processes have `workers` workers");
+  return true;
+}
+
+int serve_remote_peer(const peer_args& a) {
+  struct entry {
+    std::string_view workload, impl;
+    int (*serve)(const peer_args&);
+  };
+  static constexpr entry table[] = {
+      {"remote-pingpong", "floor", remote_floor::serve_pingpong},
+      {"remote-pingpong", "jaegis", jaegis_side::serve_remote_pingpong},
+      {"remote-pingpong", "caf", caf_side::serve_remote_pingpong},
+      {"remote-throughput", "floor", remote_floor::serve_throughput},
+      {"remote-throughput", "jaegis", jaegis_side::serve_remote_throughput},
+      {"remote-throughput", "caf", caf_side::serve_remote_throughput},
+  };
+  for (const entry& e : table) {
+    if (e.workload == a.workload && e.impl == a.impl) return e.serve(a);
+  }
+  std::fprintf(stderr, "jaegis-bench --remote-peer: unknown workload or side: %s %s\n",
+               a.workload.c_str(), a.impl.c_str());
+  return 2;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 figures jaegis_pingpong(const run_params& p) {
   return jaegis_side::pingpong(p, false);
@@ -345,6 +425,28 @@ std::vector<workload> all_workloads() {
          ctx.note("saturation: the highest paced rate sustained (>= 97 %), searched downwards");
          ctx.note("in 15 % steps from the pipelined rate (64 outstanding); measured at half of it");
        }},
+      {"remote-pingpong",
+       "request/reply between 2 processes over loopback TCP, 10^5 round trips",
+       [=](context& ctx) {
+         if (!compare_remote(ctx,
+                             {"remote-pingpong", remote_floor::pingpong,
+                              jaegis_side::remote_pingpong, caf_side::remote_pingpong},
+                             headline{"rtt_p50", false}))
+           return;
+         ctx.note("16-byte requests, one outstanding, a warm-up unmeasured; floor: the same over");
+         ctx.note("a raw blocking TCP socket (TCP_NODELAY); goal: jaegis rtt_p50 <= 1.3x floor");
+       }},
+      {"remote-throughput",
+       "10^6 64-byte messages from process 1 to process 2 over loopback TCP",
+       [=](context& ctx) {
+         if (!compare_remote(ctx,
+                             {"remote-throughput", remote_floor::throughput,
+                              jaegis_side::remote_throughput, caf_side::remote_throughput},
+                             rate))
+           return;
+         ctx.note("one sender, 1000 sends per run; the receiver acknowledges the last message;");
+         ctx.note("floor: the same bytes streamed in 64 KiB writes (the wire's limit)");
+       }},
   };
 }
 
@@ -354,6 +456,9 @@ std::vector<workload> all_workloads() {
 int main(int argc, char** argv) {
   using namespace jaegis::bench::vs;
   if (argc >= 2 && std::string_view(argv[1]) == child_flag) return memory_child(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == remote_peer_flag) {
+    return remote_peer_main(argc, argv, serve_remote_peer);
+  }
   const std::vector<jaegis::bench::workload> workloads = all_workloads();
   return jaegis::bench::run_main(argc, argv, "jaegis-bench", workloads);
 }

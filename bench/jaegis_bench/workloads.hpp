@@ -70,6 +70,9 @@ struct sizes {
   std::uint64_t loaded_saturation_requests;  ///< requests of the unpaced phase
   std::uint64_t loaded_probe_requests;       ///< requests of each paced probe of the search
   std::uint64_t loaded_requests;             ///< requests of the measured (50 %) phase
+  std::uint64_t remote_round_trips;          ///< remote-pingpong's measured round trips
+  std::uint64_t remote_warmup;               ///< remote-pingpong's unmeasured ones first
+  std::uint64_t remote_messages;             ///< remote-throughput's messages
 };
 
 inline sizes full_sizes() {
@@ -96,6 +99,10 @@ inline sizes full_sizes() {
   // Tens of milliseconds per probe: long enough that a 3 % backlog is thousands of requests.
   s.loaded_probe_requests = 20'000;
   s.loaded_requests = 200'000;
+  // A loopback TCP round trip takes tens of us: 10^5 of them take seconds per side and round.
+  s.remote_round_trips = 100'000;
+  s.remote_warmup = 1000;  // connections set up, buffers and caches warm on both processes
+  s.remote_messages = 1'000'000;
   return s;
 }
 
@@ -114,6 +121,9 @@ inline sizes quick_sizes() {
   s.loaded_saturation_requests = 5000;
   s.loaded_probe_requests = 2000;
   s.loaded_requests = 5000;
+  s.remote_round_trips = 2000;
+  s.remote_warmup = 200;
+  s.remote_messages = 20'000;
 #ifdef JAEGIS_SANITIZED
   // Sanitizer builds run everything several times slower; the smoke run only checks shape.
   s.pingpong_round_trips /= 10;
@@ -127,6 +137,8 @@ inline sizes quick_sizes() {
   s.loaded_saturation_requests /= 10;
   s.loaded_probe_requests /= 10;
   s.loaded_requests /= 10;
+  s.remote_round_trips /= 10;
+  s.remote_messages /= 10;
 #endif
   return s;
 }

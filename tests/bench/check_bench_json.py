@@ -30,6 +30,9 @@ EXPECTED = {
     "big": {"sides": RATE},
     "chameneos": {"sides": RATE},
     "loaded-latency": {"sides": LATENCY + ["saturation", "pipelined", "offered", "achieved"], "floor": LATENCY},
+    "remote-pingpong": {"sides": ["rtt_p50", "rtt_p99", "rtt_p99.9", "rate"],
+                        "floor": ["rtt_p50", "rtt_p99", "rtt_p99.9", "rate"]},
+    "remote-throughput": {"sides": RATE, "floor": RATE},
 }
 KEYS = {"workload", "impl", "metric", "value", "unit"}
 

@@ -163,7 +163,6 @@ void node_core::on_established(const std::shared_ptr<peer_session>& s) {
       }
     }
   }
-  log("jaegis: connected to node " + std::to_string(peer_id) + " at " + s->info().address);
   if (loser) loser->close_with_goodbye("a second connection between the same nodes");
   if (op) op->complete(info);
 }
@@ -192,7 +191,12 @@ void node_core::on_session_closed(peer_session& s, std::string_view reason, bool
       }
     }
   }
-  if (was_established) {
+  bool shutting_down = false;
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down = shut_down_;
+  }
+  if (was_established && !shutting_down) {  // our own shutdown is no news
     log("jaegis: node " + std::to_string(s.peer().identity.node_id) + " at " + s.info().address +
         " is down: " + std::string(reason));
   }
