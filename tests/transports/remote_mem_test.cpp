@@ -48,6 +48,7 @@ struct two_nodes {
     c.node_id = id;
     c.secret = transports::shared_secret::from_string(key);
     c.run_heartbeat_thread = false;
+    c.close_flush_timeout = 0ms;  // nothing runs while the test thread would wait
     c.clock_ms = [this] { return now_ms.load(); };
     c.log = log.writer();
     return c;

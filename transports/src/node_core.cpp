@@ -302,7 +302,7 @@ void node_core::disconnect(std::uint64_t node_id) {
     std::lock_guard lock(mutex_);
     if (const auto it = peers_.find(node_id); it != peers_.end()) s = it->second;
   }
-  if (s) s->close_with_goodbye("disconnected by the application");
+  if (s) s->close_with_goodbye("disconnected by the application", config_.close_flush_timeout);
 }
 
 remote_node_stats node_core::stats() const {

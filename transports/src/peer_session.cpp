@@ -696,7 +696,23 @@ void peer_session::tick(std::int64_t now_ms) {
   }
 }
 
-void peer_session::close_with_goodbye(std::string_view why) {
+void peer_session::close_with_goodbye(std::string_view why, std::chrono::milliseconds flush_limit) {
+  if (flush_limit.count() > 0 && established()) {
+    // Messages sent to a proxy before this call are in its mailbox, ahead of the marker; once
+    // every proxy has passed its marker they are all in the outbound queue, before the goodbye.
+    std::vector<actor_ref> proxies;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, proxy] : proxies_)
+        proxies.push_back(proxy);
+    }
+    auto latch = std::make_shared<flush_latch>(proxies.size());
+    for (const auto& proxy : proxies)
+      proxy.send(proxy_flush{latch});
+    if (!latch->wait(flush_limit)) {
+      core_.log("jaegis: " + address_ + ": proxies still busy after the flush limit; closing");
+    }
+  }
   if (established()) {
     frame_header h;
     h.kind = frame_kind::goodbye;

@@ -58,8 +58,10 @@ class peer_session final : public net::session, public std::enable_shared_from_t
 
   /// Heartbeats and timeouts, at `now_ms`.
   void tick(std::int64_t now_ms);
-  /// Closes with a goodbye frame first (clean shutdown or disconnect).
-  void close_with_goodbye(std::string_view why);
+  /// Closes with a goodbye frame first (clean shutdown or disconnect), after every proxy has
+  /// handed over what was sent to it before this call (waiting up to `flush_limit`).
+  void close_with_goodbye(std::string_view why,
+                          std::chrono::milliseconds flush_limit = std::chrono::milliseconds(0));
   /// Closes at once (bad input, timeouts).
   void close(std::string_view why);
 
@@ -143,7 +145,7 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   std::unordered_map<std::uint64_t, pending_lookup> lookups_;
   std::uint64_t next_request_id_ = 0;
   std::string close_reason_;  ///< the session's own reason for closing, if it closed first
-  actor_ref agent_;  ///< watches local actors for the peer (peer_agent)
+  actor_ref agent_;           ///< watches local actors for the peer (peer_agent)
 };
 
 }  // namespace jaegis::detail

@@ -17,6 +17,12 @@ remote_proxy::~remote_proxy() {
   drop_held(error(errc::actor_down, "the remote actor's proxy stopped"));
 }
 
+void remote_proxy::release_flushes() noexcept {
+  for (auto& latch : flushes_)
+    latch->count_down();
+  flushes_.clear();
+}
+
 bool remote_proxy::dispatch(envelope& e) {
   if (e.type == type_id<proxy_stop>()) {
     error reason = e.payload<proxy_stop>().reason;
@@ -24,6 +30,9 @@ bool remote_proxy::dispatch(envelope& e) {
     quit(std::move(reason));
   } else if (e.type == type_id<proxy_resume>()) {
     send_held();
+  } else if (e.type == type_id<proxy_flush>()) {
+    flushes_.push_back(std::move(e.payload<proxy_flush>().latch));
+    if (held_.empty()) release_flushes();
   } else if (e.type == type_id<proxy_exit>()) {
     proxy_exit& x = e.payload<proxy_exit>();
     if (actor_ref target = system().registry().get(x.local)) send_exit(target, x.reason);
@@ -50,6 +59,7 @@ void remote_proxy::send_held() {
     if (e->reply_to != nullptr) respond_error(*e, error(errc::unexpected_message, "not sent"));
     e->destroy(e);
   }
+  release_flushes();
 }
 
 void remote_proxy::drop_held(const error& why) noexcept {
@@ -57,6 +67,7 @@ void remote_proxy::drop_held(const error& why) noexcept {
     respond_error(*e, why);
     e->destroy(e);
   }
+  release_flushes();
 }
 
 void peer_agent::on(watch_request& w) {

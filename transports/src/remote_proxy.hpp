@@ -1,8 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <jaegis/framework/actor.hpp>
 #include <jaegis/framework/actor_cell.hpp>
 #include <memory>
+#include <mutex>
 
 namespace jaegis::detail {
 
@@ -14,6 +17,26 @@ struct proxy_stop {
 };
 /// To a proxy: the peer's backlog has drained; send what you hold.
 struct proxy_resume {};
+/// Counts proxies that have handed everything sent to them before a shutdown to their session.
+struct flush_latch {
+  explicit flush_latch(std::size_t n) : left(n) {}
+  void count_down() {
+    std::lock_guard lock(mutex);
+    if (left > 0 && --left == 0) done.notify_all();
+  }
+  /// False if `limit` passed first.
+  bool wait(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex);
+    return done.wait_for(lock, limit, [&] { return left == 0; });
+  }
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t left;
+};
+/// To a proxy: count `latch` down once everything queued before this is with the session.
+struct proxy_flush {
+  std::shared_ptr<flush_latch> latch;
+};
 /// To the proxy of a remote actor: that actor, linked to local actor `local`, sends it an exit.
 struct proxy_exit {
   actor_id local = 0;
@@ -41,9 +64,12 @@ class remote_proxy final : public actor_base {
   void send_held();
   void drop_held(const error& why) noexcept;
 
+  void release_flushes() noexcept;
+
   std::shared_ptr<peer_session> session_;
   actor_id remote_;
   envelope_fifo held_;
+  std::vector<std::shared_ptr<flush_latch>> flushes_;  ///< waiting for held_ to drain
 };
 
 /// One per connection: watches local actors on the peer's behalf (a monitor frame) and tells the

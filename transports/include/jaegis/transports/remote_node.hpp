@@ -67,6 +67,10 @@ struct remote_node_config {
   /// messages (in order, nothing dropped) until the carrier has sent half of the backlog. See
   /// transports/README.md, "Backpressure".
   std::size_t outbound_limit = std::size_t{8} << 20;
+  /// How long disconnect() and shutdown() wait for the proxies to hand over what was sent to them
+  /// before the call (so that it goes out before the goodbye). 0: no wait, for the deterministic
+  /// executor, on which nothing runs while the caller waits.
+  std::chrono::milliseconds close_flush_timeout{2000};
   /// I/O threads of the default TCP carrier.
   std::size_t tcp_io_threads = 1;
   /// False: no heartbeat thread; the owner calls tick() (tests on the deterministic executor).
