@@ -3,18 +3,19 @@
 // must close only the connection it came on, with a logged reason, while the node goes on serving
 // its other peers and loses no local message.
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
-#include <csignal>
-#include <jaegis/transports/frame_codec.hpp>
-#include <jaegis/transports/handshake.hpp>
-#include <jaegis/transports/remote_node.hpp>
-#include <memory>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <jaegis/transports/frame_codec.hpp>
+#include <jaegis/transports/handshake.hpp>
+#include <jaegis/transports/remote_node.hpp>
+#include <memory>
 
 #include "../common/actor_test_support.hpp"
 #include "remote_test_support.hpp"
@@ -41,7 +42,8 @@ remote_node_config node_config(std::uint64_t id, log_sink& log) {
 
 /// A node serving a calc as "calc" on a loopback port.
 struct server {
-  explicit server(std::uint64_t id) : system(test::quiet_config()), node(system, node_config(id, log)) {
+  explicit server(std::uint64_t id)
+      : system(test::quiet_config()), node(system, node_config(id, log)) {
     node.publish("calc", system.spawn<calc>(&seen));
     port = node.listen("127.0.0.1", 0);
   }
@@ -54,7 +56,8 @@ struct server {
 
 /// A node with a client of some remote calc.
 struct user_node {
-  explicit user_node(std::uint64_t id) : system(test::quiet_config()), node(system, node_config(id, log)) {}
+  explicit user_node(std::uint64_t id)
+      : system(test::quiet_config()), node(system, node_config(id, log)) {}
   ref<client> attach(std::uint16_t port, bool trap = true) {
     peer = node.connect("127.0.0.1", port, 5s);
     remote = node.lookup<calc>(peer, "calc", 5s);
@@ -91,12 +94,13 @@ class raw_peer {
 
   /// Runs the handshake as the initiator with `key`; true once established.
   bool handshake(const std::string& key, std::uint64_t id) {
-    transports::handshake hs(transports::handshake_role::initiator,
-                             transports::handshake_config{{id, 7},
-                                                          transports::shared_secret::from_string(key),
-                                                          1000,
-                                                          transports::default_max_payload,
-                                                          nullptr});
+    transports::handshake hs(
+        transports::handshake_role::initiator,
+        transports::handshake_config{{id, 7},
+                                     transports::shared_secret::from_string(key),
+                                     1000,
+                                     transports::default_max_payload,
+                                     nullptr});
     hs.start();
     write(hs.outbox());
     transports::frame_view f;
@@ -144,7 +148,8 @@ std::vector<std::byte> frame(transports::frame_header h, std::span<const std::by
 /// The check after each kind of bad input: the node logged why, counted it, and still serves a
 /// good peer, whose messages all arrive.
 void still_serves(server& s, user_node& good, ref<client>& user, int expected_sums) {
-  for (int i = 0; i < 100; ++i) user.send(ask_sum{i, 1});
+  for (int i = 0; i < 100; ++i)
+    user.send(ask_sum{i, 1});
   REQUIRE(eventually([&] { return good.seen.sums == expected_sums + 100; }, 30s));
   CHECK(good.seen.errors == 0);
   CHECK(s.node.peers().size() >= 1);
@@ -158,8 +163,10 @@ TEST_CASE("two nodes over TCP: requests, messages and monitors work as locally",
   ref<client> user = u.attach(s.port);
   user.send(watch_it{});
   const int n = static_cast<int>(test::scaled(20000));
-  for (int i = 0; i < n; ++i) user.send(ask_sum{i, 1});
-  for (int i = 0; i < n; ++i) user.send(ask_ping{static_cast<std::uint32_t>(i)});
+  for (int i = 0; i < n; ++i)
+    user.send(ask_sum{i, 1});
+  for (int i = 0; i < n; ++i)
+    user.send(ask_ping{static_cast<std::uint32_t>(i)});
   REQUIRE(eventually([&] { return u.seen.sums == n && u.seen.pongs == n; }, 60s));
   CHECK(s.seen.pings == n);
   CHECK(u.seen.errors == 0);
@@ -323,7 +330,8 @@ struct peer_process {
     stdin_fd = in[1];
     std::string line;
     char c = 0;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n')
+      line += c;
     ::close(out[0]);
     REQUIRE(line.rfind("port ", 0) == 0);
     port = static_cast<std::uint16_t>(std::stoi(line.substr(5)));
@@ -348,9 +356,10 @@ struct peer_process {
 };
 }  // namespace
 
-TEST_CASE("a peer killed with SIGKILL mid-stream: down messages, failed requests, and the node "
-          "goes on",
-          "[remote][tcp]") {
+TEST_CASE(
+    "a peer killed with SIGKILL mid-stream: down messages, failed requests, and the node "
+    "goes on",
+    "[remote][tcp]") {
   user_node u(20);
   peer_process peer;
   ref<client> user = u.attach(peer.port);
@@ -394,14 +403,27 @@ TEST_CASE("shutdown flushes what was sent before it", "[remote][tcp]") {
     user_node u(31);
     u.attach(s.port);
     const int n = 5000;
-    for (int i = 0; i < n; ++i) u.remote.send(text_msg{"message " + std::to_string(i)});
+    for (int i = 0; i < n; ++i)
+      u.remote.send(text_msg{"message " + std::to_string(i)});
     u.node.shutdown();  // goodbye after the messages: all of them are delivered first
+    std::lock_guard log_lock(u.log.mutex);
+    for (const auto& line : u.log.lines)
+      UNSCOPED_INFO("client: " << line);
   }
-  REQUIRE(eventually(
+  const bool all_arrived = eventually(
       [&] {
         std::lock_guard lock(s.seen.mutex);
         return s.seen.last_text == "message 4999";
       },
-      30s));
+      30s);
+  if (!all_arrived) {
+    std::lock_guard lock(s.seen.mutex);
+    std::lock_guard log_lock(s.log.mutex);
+    UNSCOPED_INFO("last text: " << s.seen.last_text << " frames "
+                                << s.node.stats().frames_received);
+    for (const auto& line : s.log.lines)
+      UNSCOPED_INFO(line);
+  }
+  REQUIRE(all_arrived);
   REQUIRE(eventually([&] { return s.log.contains("goodbye"); }, 10s));
 }

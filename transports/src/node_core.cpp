@@ -336,7 +336,7 @@ void node_core::shutdown() {
   heartbeat_wake_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
   for (const auto& s : sessions)
-    s->close_with_goodbye("the node is shutting down");
+    s->close_with_goodbye("the node is shutting down", config_.close_flush_timeout);
   {
     std::lock_guard lock(mutex_);
     carriers.swap(carriers_);
