@@ -1,10 +1,12 @@
 // jaegis-samples: runs one sample coordination topology and reports on it.
 //
 //   jaegis-samples <topology> [--agents N] [--messages M] [--workers W] [--seconds S] [--json FILE]
+//                  [--node listen:PORT | connect:HOST:PORT | both]
 //
 // The runner is generic: it parses the flags, builds an actor system, shows progress while the
 // topology runs, and prints the report (throughput, latency percentiles, each worker's runs,
-// steals and parks, the invariant). The topologies themselves are in samples/topologies/.
+// steals and parks, the invariant). The topologies themselves are in samples/topologies/. With
+// --node the run spans two processes (node_runner.hpp).
 //
 // Exit status: 0 if the topology's invariant held, 1 if not (or the run failed), 2 on a bad
 // command line or environment.
@@ -14,7 +16,9 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +26,9 @@
 #include "jaegis/jaegis.hpp"
 #include "jaegis/samples/catalog.hpp"
 #include "jaegis/samples/options.hpp"
+#include "jaegis/samples/remote_mode.hpp"
 #include "jaegis/samples/report.hpp"
+#include "node_runner.hpp"
 #include "progress_line.hpp"
 
 namespace {
@@ -52,10 +58,24 @@ const char* kind_name(jaegis::sched::executor_kind kind) {
 
 int run(const run_options& options) {
   const topology& topo = *find_topology(options.topology);
+  const bool remote = options.node.has_value();
+  if (remote && topo.remote == nullptr) {
+    std::string m(topo.name);
+    m += " has no two-process variant; --node works with:";
+    for (const topology* t : catalog()) {
+      if (t->remote != nullptr) {
+        m += ' ';
+        m += t->name;
+      }
+    }
+    return usage_error(m);
+  }
 
   topology_params params;
-  params.agents = options.agents.value_or(topo.default_agents);
-  params.messages = options.messages.value_or(topo.default_messages);
+  params.agents =
+      options.agents.value_or(remote ? topo.remote->default_agents : topo.default_agents);
+  params.messages =
+      options.messages.value_or(remote ? topo.remote->default_messages : topo.default_messages);
   if (options.seconds) {
     if (!topo.time_limited) {
       std::fprintf(stderr,
@@ -83,6 +103,9 @@ int run(const run_options& options) {
     return usage_error(e.what());
   }
   if (options.workers) config.executor.workers = *options.workers;
+  if (remote && options.node->side == node_option::role::listen) {
+    return serve_node(options, topo, config);
+  }
 
   // Opened before the run, so that an unwritable path fails at once, not after it.
   std::ofstream json;
@@ -96,7 +119,19 @@ int run(const run_options& options) {
     }
   }
 
+  // --node both: the listening copy starts before this process has any other thread (it forks).
+  // Declared before the system, so that every way out of here kills and reaps it last.
+  std::unique_ptr<peer_process> listener;
+  node_option where = remote ? *options.node : node_option{};
+  if (remote && where.side == node_option::role::both) {
+    listener = start_listener(options);
+    where.host = "127.0.0.1";
+    where.port = listener->port();
+  }
+
   jaegis::actor_system system(config);
+  node_connection link;  // after the system: the node goes first
+  if (remote) link = connect_node(system, where);
   run_report report;
   report.topo = &topo;
   report.params = params;
@@ -107,6 +142,11 @@ int run(const run_options& options) {
               std::string(topo.name).c_str(), static_cast<unsigned long long>(params.agents),
               static_cast<unsigned long long>(params.messages), report.workers,
               report.workers == 1 ? "" : "s", report.executor.c_str());
+  if (remote) {
+    std::printf("node        connected to %s:%u, node %llx; every message crosses the connection\n",
+                where.host.c_str(), static_cast<unsigned>(where.port),
+                static_cast<unsigned long long>(link.peer.node_id));
+  }
   std::fflush(stdout);
 
   // The live line goes to a terminal, stderr first (stdout may be the report's file).
@@ -119,11 +159,17 @@ int run(const run_options& options) {
   {
     progress_line line(meter, std::string(topo.name), std::string(topo.unit), progress_out,
                        err_tty || out_tty, params.time_limit);
-    report.result = topo.run(system, params, meter);
+    report.result = remote ? topo.remote->drive(system, *link.node, link.peer, params, meter)
+                           : topo.run(system, params, meter);
   }
   report.workers_delta = counters_delta(before, system.executor().counters());
 
   print_report(stdout, report);
+  std::string listener_failed;
+  if (remote) {
+    link.node->shutdown();  // a goodbye: the listening side sees the connection close at once
+    if (listener) listener_failed = listener->finish(listener_timeout, stdout, "listener    ");
+  }
   if (json.is_open()) {
     json << report_json(report);
     json.close();
@@ -131,6 +177,10 @@ int run(const run_options& options) {
       std::fprintf(stderr, "jaegis-samples: writing '%s' failed\n", options.json_path.c_str());
       return exit_violated;
     }
+  }
+  if (!listener_failed.empty()) {
+    std::fprintf(stderr, "jaegis-samples: %s\n", listener_failed.c_str());
+    return exit_violated;
   }
   return report.result.invariant_held ? exit_held : exit_violated;
 }
@@ -151,6 +201,8 @@ int main(int argc, char** argv) {
   }
   try {
     return run(*parsed.options);
+  } catch (const std::invalid_argument& e) {  // a bad JAEGIS_SECRET, a non-loopback listen
+    return usage_error(e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jaegis-samples: %s failed: %s\n", parsed.options->topology.c_str(),
                  e.what());

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <sstream>
 #include <system_error>
+#include <variant>
 
 #include "jaegis/samples/catalog.hpp"
+#include "jaegis/samples/remote_mode.hpp"
 
 namespace jaegis::samples {
 
@@ -82,7 +84,7 @@ parsed_options parse_options(std::span<const std::string_view> args,
       value = arg.substr(eq + 1);
     }
     if (flag != "--agents" && flag != "--messages" && flag != "--workers" && flag != "--seconds" &&
-        flag != "--json") {
+        flag != "--json" && flag != "--node") {
       std::string m = "unknown flag '";
       m += arg;
       m += "' (see --help)";
@@ -115,6 +117,10 @@ parsed_options parse_options(std::span<const std::string_view> args,
           << v << "'";
         return fail(s.str());
       }
+    } else if (flag == "--node") {
+      auto node = parse_node_option(v);
+      if (auto* why = std::get_if<std::string>(&node)) return fail(*why);
+      o.node = std::get<node_option>(node);
     } else {
       if (v.empty()) return fail("--json needs a file name");
       o.json_path = v;
@@ -142,7 +148,7 @@ parsed_options parse_options(std::span<const std::string_view> args,
 std::string usage_text() {
   std::ostringstream s;
   s << "usage: jaegis-samples <topology> [--agents N] [--messages M] [--workers W] [--seconds S]\n"
-       "                      [--json FILE]\n"
+       "                      [--json FILE] [--node listen:PORT | connect:HOST:PORT | both]\n"
        "\n"
        "Runs one sample coordination topology of agents, shows its progress, and reports its\n"
        "throughput, latency percentiles, the workers' runs, steals and parks, and whether the\n"
@@ -160,6 +166,11 @@ std::string usage_text() {
        "  --workers W    executor worker threads (default: JAEGIS_WORKERS, else one per cpu)\n"
        "  --seconds S    stop starting new work after S seconds (where a topology allows it)\n"
        "  --json FILE    also write the report as JSON to FILE\n"
+       "  --node SIDE    run across two processes over TCP (samples/README.md, \"Across two\n"
+       "                 processes\"): listen:PORT serves the remote half (PORT 0 picks one and\n"
+       "                 prints it; listen:HOST:PORT binds HOST), connect:HOST:PORT runs the\n"
+       "                 topology against it and reports, both starts a listening copy of this\n"
+       "                 program and connects to it\n"
        "  --help         this text\n"
        "\n"
        "defaults per topology:\n";
@@ -167,6 +178,15 @@ std::string usage_text() {
     s << "  " << t->name << ": --agents " << t->default_agents << " (" << t->agents_help
       << "), --messages " << t->default_messages << " (" << t->messages_help << ")"
       << (t->time_limited ? "" : "; --seconds does not apply") << "\n";
+  }
+  s << "\n"
+       "across two processes (--node); other topologies refuse it:\n";
+  for (const topology* t : catalog()) {
+    if (t->remote == nullptr) continue;
+    s << "  " << t->name << ": the listening process serves " << t->remote->served
+      << "; defaults --agents " << t->remote->default_agents << ", --messages "
+      << t->remote->default_messages << " (smaller than one process's: every message crosses "
+      << "the connection)\n";
   }
   return s.str();
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "jaegis/samples/node_option.hpp"
+
 namespace jaegis::samples {
 
 /// The command line of jaegis-samples, as given (unset fields take the topology's defaults).
@@ -16,7 +18,8 @@ struct run_options {
   std::optional<std::uint64_t> messages;
   std::optional<std::size_t> workers;
   std::optional<double> seconds;
-  std::string json_path;  ///< empty: no JSON report
+  std::string json_path;            ///< empty: no JSON report
+  std::optional<node_option> node;  ///< --node: one side of a two-process run
   bool help = false;
 };
 
@@ -33,7 +36,8 @@ struct parsed_options {
 };
 
 /// Parses `args` (without the program name): one topology name out of `topologies`, and the
-/// flags `--agents N`, `--messages M`, `--workers W`, `--seconds S`, `--json FILE` (also written
+/// flags `--agents N`, `--messages M`, `--workers W`, `--seconds S`, `--json FILE`, `--node ...`
+/// (node_option.hpp; all also written
 /// `--flag=value`), `--help` / `-h`. A flag given twice takes its last value (so that a script can
 /// pass defaults before "$@"). With --help anywhere nothing else is checked.
 parsed_options parse_options(std::span<const std::string_view> args,

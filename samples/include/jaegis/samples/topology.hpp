@@ -46,6 +46,8 @@ struct outcome {
   std::vector<named_figure> figures;
 };
 
+struct remote_mode;  // remote_mode.hpp
+
 /// A sample coordination topology: a name, a description for --help and the README, defaults,
 /// and the function that builds it on a running actor system, runs it to the end (every actor it
 /// spawned has quit when it returns) and checks its invariant.
@@ -62,6 +64,8 @@ struct topology {
   /// An error message for parameters this topology cannot run with, or "" (nullptr: any).
   std::string (*validate)(const topology_params&) = nullptr;
   outcome (*run)(actor_system&, const topology_params&, progress&) = nullptr;
+  /// The same across two processes (the runner's --node), or nullptr: none.
+  const remote_mode* remote = nullptr;
 };
 
 }  // namespace jaegis::samples
