@@ -10,6 +10,7 @@
 #include "jaegis/framework/pool.hpp"
 #include "jaegis/framework/request.hpp"
 #include "jaegis/framework/response.hpp"
+#include "jaegis/framework/run_end.hpp"
 #include "jaegis/framework/send_exit.hpp"
 #include "jaegis/framework/system_messages.hpp"
 #include "system_envelopes.hpp"
@@ -28,8 +29,12 @@ bool plain_normal(const exit_reason& reason) noexcept {
 /// running actor has one (and the cell stays smaller).
 thread_local envelope* tl_current = nullptr;
 
+/// What call_at_run_end() asked for on this thread (run_end.hpp).
+thread_local run_end_fn tl_run_end = nullptr;
+
 /// Sets the running actor for the scope (restoring the previous one and its current message:
-/// destroy() may run an actor's stop hook on another actor's thread).
+/// destroy() may run an actor's stop hook on another actor's thread). The end of the outermost
+/// scope is the end of the run: the deferred work runs then.
 class running_scope {
  public:
   explicit running_scope(actor_cell* cell) noexcept
@@ -37,6 +42,7 @@ class running_scope {
   ~running_scope() {
     tl_running = previous_;
     tl_current = previous_current_;
+    if (tl_run_end != nullptr && previous_ == nullptr) std::exchange(tl_run_end, nullptr)();
   }
   running_scope(const running_scope&) = delete;
   running_scope& operator=(const running_scope&) = delete;
@@ -102,6 +108,16 @@ namespace jaegis::detail {
 
 actor_cell* actor_cell::running() noexcept {
   return tl_running;
+}
+
+void call_at_run_end(run_end_fn fn) noexcept {
+  if (tl_running == nullptr) {
+    fn();
+    return;
+  }
+  if (run_end_fn pending = std::exchange(tl_run_end, fn); pending != nullptr && pending != fn) {
+    pending();
+  }
 }
 
 envelope* actor_cell::current() noexcept {

@@ -1,5 +1,7 @@
 #include "peer_session.hpp"
 
+#include <array>
+#include <jaegis/framework/run_end.hpp>
 #include <jaegis/transports/serialization.hpp>
 #include <jaegis/transports/wire_codec.hpp>
 #include <sstream>
@@ -595,6 +597,30 @@ bool peer_session::push_encoded(frame_header h, const wire_codec& codec, envelop
   return true;
 }
 
+namespace {
+/// Sessions that queued frames during the actor run in progress on this thread: their carriers
+/// are woken once, when the run ends (a batch of messages, one wake), instead of once per frame.
+/// A handful per thread; more (a proxy run that talks to many nodes) wake at once.
+struct deferred_wakes {
+  static constexpr std::size_t capacity = 8;
+  std::array<std::shared_ptr<peer_session>, capacity> sessions;
+  std::size_t count = 0;
+};
+thread_local deferred_wakes tl_deferred;
+
+void wake_deferred() noexcept {
+  deferred_wakes& d = tl_deferred;
+  for (std::size_t i = 0; i < d.count; ++i)
+    std::exchange(d.sessions[i], nullptr)->wake_carrier();
+  d.count = 0;
+}
+}  // namespace
+
+void peer_session::wake_carrier() noexcept {
+  send_guard guard(*this);
+  if (guard) connection_.wake();
+}
+
 void peer_session::push_raw(transports::outbound_frame* f) {
   // seq_cst: part of the backpressure Dekker pair (see wait_for_room); relaxed would let a
   // waiter miss the drain that follows.
@@ -602,7 +628,20 @@ void peer_session::push_raw(transports::outbound_frame* f) {
   queue_.push(f);
   // relaxed: a hint for tick() that a frame went out recently.
   sent_since_tick_.store(true, std::memory_order_relaxed);
-  connection_.wake();
+  if (actor_cell::running() == nullptr) {
+    connection_.wake();
+    return;
+  }
+  deferred_wakes& d = tl_deferred;
+  for (std::size_t i = 0; i < d.count; ++i) {
+    if (d.sessions[i].get() == this) return;  // already due at the end of this run
+  }
+  if (d.count == deferred_wakes::capacity) {
+    connection_.wake();
+    return;
+  }
+  d.sessions[d.count++] = shared_from_this();
+  call_at_run_end(&wake_deferred);
 }
 
 std::size_t peer_session::gather(std::span<net::io_slice> out) {

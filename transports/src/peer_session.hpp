@@ -65,6 +65,9 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   /// Closes at once (bad input, timeouts).
   void close(std::string_view why);
 
+  /// Wakes the carrier for frames queued earlier (deferred to the end of an actor run).
+  void wake_carrier() noexcept;
+
   bool established() const noexcept {
     // acquire: pairs with the release store when the handshake completes (peer_ is set before).
     return state_.load(std::memory_order_acquire) == state::established;

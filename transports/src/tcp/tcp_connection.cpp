@@ -28,7 +28,45 @@ tcp_connection::tcp_connection(io_thread& thread, unique_fd fd, std::string peer
 void tcp_connection::wake() noexcept {
   // acq_rel: releases what the caller queued to the I/O thread's clearing exchange (protocol,
   // point 2); a true result means that exchange is still to come, so nothing else is needed.
-  if (!send_requested_.exchange(true, std::memory_order_acq_rel)) thread_.request_send(*this);
+  if (send_requested_.exchange(true, std::memory_order_acq_rel)) return;
+  if (!send_inline()) thread_.request_send(*this);
+}
+
+bool tcp_connection::send_inline() noexcept {
+  std::unique_lock lock(send_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || phase_ != phase::open || session_ == nullptr) return false;
+  // The I/O thread's arrays are its own; an inline sender uses one of its thread's.
+  thread_local std::array<net::io_slice, io_thread::max_slices> slices{};
+  thread_local std::array<iovec, io_thread::max_slices> iov{};
+  try {
+    for (int round = 0; round < send_rounds_per_turn; ++round) {
+      std::size_t count = session_->gather(slices);
+      if (count == 0) {
+        // acq_rel: as in send_unguarded: cleared before the final gather.
+        send_requested_.exchange(false, std::memory_order_acq_rel);
+        count = session_->gather(slices);
+        if (count == 0) return true;  // all sent: idle
+        // acq_rel: as above; we own the send side again.
+        send_requested_.exchange(true, std::memory_order_acq_rel);
+      }
+      std::size_t total = 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        iov[i].iov_base = const_cast<std::byte*>(slices[i].data);  // sendmsg does not write it
+        iov[i].iov_len = slices[i].size;
+        total += slices[i].size;
+      }
+      msghdr message{};
+      message.msg_iov = iov.data();
+      message.msg_iovlen = count;
+      const ssize_t written = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (written < 0) return false;  // full, or an error: the I/O thread finds out again
+      session_->sent(static_cast<std::size_t>(written));
+      if (static_cast<std::size_t>(written) < total) return false;  // full: EPOLLOUT's job
+    }
+  } catch (...) {
+    return false;  // the I/O thread's send() meets the same failure and reports it
+  }
+  return false;  // budget used: the I/O thread goes on (the flag is still set)
 }
 
 void tcp_connection::close(std::string_view reason) {
@@ -95,6 +133,7 @@ void tcp_connection::receive() {
 }
 
 void tcp_connection::send() {
+  std::lock_guard lock(send_mutex_);
   if (phase_ == phase::closed || waiting_for_output_) return;
   try {
     send_unguarded();
@@ -167,6 +206,7 @@ void tcp_connection::update_interest() {
 }
 
 void tcp_connection::begin_close(const std::string& reason) {
+  std::lock_guard lock(send_mutex_);
   if (phase_ != phase::open) return;
   phase_ = phase::closing;
   close_reason_ = reason;
@@ -193,6 +233,7 @@ void tcp_connection::session_failed(const char* what) {
 }
 
 void tcp_connection::finish(const std::string& reason) {
+  std::unique_lock lock(send_mutex_);  // no inline sender is using the socket from here on
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
   // relaxed: from now on wake() only needs to see "set" to do nothing; one that raced in before
@@ -209,6 +250,7 @@ void tcp_connection::finish(const std::string& reason) {
   fd_.reset();
   thread_.connection_closed(*this);
   auto* session = std::exchange(session_, nullptr);
+  lock.unlock();  // on_closed may take the session's locks; nobody sends any more (phase closed)
   try {
     session->on_closed(reason);
   } catch (const std::exception& e) {

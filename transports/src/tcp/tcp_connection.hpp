@@ -26,6 +26,16 @@
 //   wake() ordered before it and the final gather() sees what those producers queued. (A plain
 //   load on wake()'s fast path would not give that, which is why there is none.)
 //
+// Sending on the waking thread: the wake() that takes the flag from false to true owns the send
+// side until the flag is cleared again, so instead of handing the send to the I/O thread (an
+// eventfd write and a context switch: most of a loopback round trip) it sends at once, on its own
+// thread, when it can take send_mutex_ without waiting: a short gather / sendmsg / sent loop that
+// ends exactly as send() ends when everything went out (flag cleared before the final gather),
+// and hands over to the I/O thread (request_send, the flag still set) for everything else: a
+// full socket, an error, a used-up budget, a closing connection. send_mutex_ keeps the session's
+// send side (gather, sent) on one thread at a time and the socket open while a sender uses it:
+// the I/O thread takes it for send() and for finish().
+//
 // Closing: close() (any thread, idempotent) posts begin_close to the I/O thread, which stops
 // reading, keeps sending until gather() has nothing or outbound_flush_timeout passes, then shuts
 // the socket down, closes it and calls on_closed once. The peer closing, or a failed read or send,
@@ -35,6 +45,7 @@
 #include <atomic>
 #include <chrono>
 #include <jaegis/framework/transport.hpp>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -68,6 +79,8 @@ class tcp_connection final : public net::connection, public io_handler {
 
   void receive();
   void send_unguarded();
+  /// The waking thread's attempt (see above); false: the I/O thread must send.
+  bool send_inline() noexcept;
   void wait_for_output();
   void update_interest();
   /// Closes the socket and calls on_closed(reason); once.
@@ -79,8 +92,12 @@ class tcp_connection final : public net::connection, public io_handler {
   const std::string peer_;
   std::atomic<bool> send_requested_{true};  // see the protocol above; set until the first send()
   std::atomic<bool> close_requested_{false};
+  /// Held by whoever drives the send side (an inline sender, send(), finish()); see above.
+  /// Recursive: send() may end in finish().
+  std::recursive_mutex send_mutex_;
 
-  // I/O thread only.
+  // I/O thread only, except that phase_ and session_ are also read by an inline sender, and
+  // therefore written under send_mutex_.
   net::session* session_ = nullptr;
   phase phase_ = phase::open;
   bool waiting_for_output_ = false;  // the socket was full: EPOLLOUT resumes send()

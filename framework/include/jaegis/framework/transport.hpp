@@ -9,8 +9,11 @@
 // carrier can gather many frames into one system call (writev) or one ring write without copying
 // them first.
 //
-// Threads: a carrier calls one session's methods from one thread at a time (its I/O thread, or
-// the executor task that drives an in-memory link). Any thread may call connection::wake().
+// Threads: a carrier calls a session's receive side (on_bytes) from one thread at a time, and
+// its send side (gather, sent) from one thread at a time; the two sides may run at once on
+// different threads (a carrier may send on the thread that called wake(), while its I/O thread
+// reads). on_closed comes last, after both sides have stopped. Any thread may call
+// connection::wake().
 
 #include <chrono>
 #include <cstddef>
