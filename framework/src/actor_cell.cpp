@@ -7,6 +7,7 @@
 
 #include "jaegis/framework/actor.hpp"
 #include "jaegis/framework/actor_system.hpp"
+#include "jaegis/framework/inline_runs.hpp"
 #include "jaegis/framework/pool.hpp"
 #include "jaegis/framework/request.hpp"
 #include "jaegis/framework/response.hpp"
@@ -146,7 +147,11 @@ std::uint32_t actor_cell::references() const noexcept {
 
 void actor_cell::schedule() noexcept {
   retain();  // the run's own reference, dropped when it goes idle
-  (is(detached) ? *extras_->detached_home : system_->executor()).schedule(*this);
+  if (is(detached)) {
+    extras_->detached_home->schedule(*this);
+  } else if (!inline_runs::take(*this)) {
+    system_->executor().schedule(*this);
+  }
 }
 
 actor_cell::~actor_cell() {

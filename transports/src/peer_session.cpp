@@ -1,6 +1,7 @@
 #include "peer_session.hpp"
 
 #include <array>
+#include <jaegis/framework/inline_runs.hpp>
 #include <jaegis/framework/run_end.hpp>
 #include <jaegis/transports/serialization.hpp>
 #include <jaegis/transports/wire_codec.hpp>
@@ -119,6 +120,9 @@ node_info peer_session::info() const {
 // ---- receiving ---------------------------------------------------------------------------------
 
 void peer_session::on_bytes(std::span<const std::byte> bytes) {
+  // Actors these frames wake run right here once the frames are handled, if every worker sleeps
+  // (framework/inline_runs.hpp): a remote round trip then costs no worker wake-up.
+  inline_runs run_here(system_);
   // relaxed: a hint for tick(), which runs on another thread; a late one delays nothing much.
   heard_since_tick_.store(true, std::memory_order_relaxed);
   decoder_.feed(bytes);
