@@ -214,8 +214,8 @@ TEST_CASE("connect failures are clear errors", "[remote][tcp]") {
 
 TEST_CASE("bad input closes that connection only, with a logged reason", "[remote][tcp]") {
   server s(10);
-  user_node good(11);
-  ref<client> user = good.attach(s.port);
+  user_node good_node(11);
+  ref<client> user = good_node.attach(s.port);
   int sums = 0;
 
   SECTION("garbage instead of frames") {
@@ -256,16 +256,52 @@ TEST_CASE("bad input closes that connection only, with a logged reason", "[remot
     CHECK(bad.closed_by_peer());
     REQUIRE(eventually([&] { return s.log.contains("oversized"); }, 10s));
   }
-  SECTION("an unknown type id") {
+  SECTION("an unknown type id, and nothing after it is delivered") {
     raw_peer bad(s.port);
     REQUIRE(bad.handshake(secret, 97));
+    // Find the calc's id the way a peer does: a lookup.
+    transports::frame_header q;
+    q.kind = transports::frame_kind::lookup;
+    q.request_id = 1;
+    const std::byte query[] = {std::byte{4},
+                               {},
+                               {},
+                               {},
+                               std::byte{'c'},
+                               std::byte{'a'},
+                               std::byte{'l'},
+                               std::byte{'c'},
+                               {},
+                               {},
+                               {},
+                               {},
+                               {},
+                               {},
+                               {},
+                               {}};
+    bad.write(frame(q, query));
+    transports::frame_view answer;
+    REQUIRE(bad.next_frame(answer));
+    REQUIRE(answer.header.kind == transports::frame_kind::lookup_result);
+    const std::uint64_t calc_id = answer.header.receiver;
+    REQUIRE(calc_id != 0);
+    // An unknown type, then a well-formed ping to the calc in the same write.
     transports::frame_header h;
     h.kind = transports::frame_kind::message;
     h.type_id = 0x1234567;
-    h.receiver = 1;
-    bad.write(frame(h));
+    h.receiver = calc_id;
+    std::vector<std::byte> bytes = frame(h);
+    transports::frame_header p = h;
+    p.type_id = transports::remote_type_id<ping>;
+    const std::byte payload[4] = {};
+    const std::vector<std::byte> good = frame(p, payload);
+    bytes.insert(bytes.end(), good.begin(), good.end());
+    bad.write(bytes);
     CHECK(bad.closed_by_peer());
     REQUIRE(eventually([&] { return s.log.contains("unknown type id"); }, 10s));
+    still_serves(s, good_node, user, sums);
+    CHECK(s.seen.pings == 0);  // the ping after the bad frame was not delivered
+    return;
   }
   SECTION("a payload that does not decode") {
     raw_peer bad(s.port);
@@ -303,7 +339,7 @@ TEST_CASE("bad input closes that connection only, with a logged reason", "[remot
     REQUIRE(eventually([&] { return s.log.contains("truncated"); }, 10s));
   }
   CHECK(s.node.stats().protocol_errors >= 1);
-  still_serves(s, good, user, sums);
+  still_serves(s, good_node, user, sums);
 }
 
 namespace {

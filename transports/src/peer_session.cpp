@@ -127,8 +127,9 @@ void peer_session::on_bytes(std::span<const std::byte> bytes) {
   heard_since_tick_.store(true, std::memory_order_relaxed);
   decoder_.feed(bytes);
   frame_view f;
-  // relaxed: closing_ is only a hint to stop early; on_closed synchronises properly.
-  while (!closing_.load(std::memory_order_relaxed)) {
+  // Nothing after a close we asked for (a protocol error, a goodbye) is delivered. relaxed: this
+  // thread set it, or it is a hint (another thread closing) and on_closed synchronises.
+  while (!close_requested_.load(std::memory_order_relaxed)) {
     const auto status = decoder_.next(f);
     if (status == transports::frame_decoder::status::need_more) return;
     if (status == transports::frame_decoder::status::error) {
@@ -200,7 +201,11 @@ void peer_session::handle_handshake_frame(const frame_view& f) {
   const auto st = handshake_.on_frame(f);
   if (!handshake_.outbox().empty()) push_frame_bytes(handshake_.outbox());
   if (st == transports::handshake_state::established) {
-    agent_ = system_.spawn<peer_agent>(shared_from_this());
+    actor_ref agent = system_.spawn<peer_agent>(shared_from_this());
+    {
+      std::lock_guard lock(mutex_);
+      agent_ = std::move(agent);
+    }
     // release: the peer's parameters (read by established() callers) are written before.
     state_.store(state::established, std::memory_order_release);
     core_.on_established(shared_from_this());
@@ -769,6 +774,8 @@ void peer_session::close(std::string_view why) {
     std::lock_guard lock(mutex_);
     if (close_reason_.empty()) close_reason_ = why;  // the first reason is the real one
   }
+  // relaxed: read by on_bytes on this or the carrier's thread as a stop hint (see there).
+  close_requested_.store(true, std::memory_order_relaxed);
   send_guard guard(*this);  // the connection object is ours to call until on_closed
   if (guard) connection_.close(why);
 }

@@ -137,6 +137,7 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<std::uint32_t> senders_inside_{0};
   std::atomic<bool> closing_{false};
+  std::atomic<bool> close_requested_{false};  ///< close() was called: deliver nothing more
   std::atomic<bool> has_waiters_{false};
 
   // Rare paths, under the mutex.
