@@ -37,36 +37,53 @@ bool tcp_connection::send_inline() noexcept {
   if (!lock.owns_lock() || phase_ != phase::open || session_ == nullptr) return false;
   // The I/O thread's arrays are its own; an inline sender uses one of its thread's.
   thread_local std::array<net::io_slice, io_thread::max_slices> slices{};
-  thread_local std::array<iovec, io_thread::max_slices> iov{};
+  int error = 0;
   try {
-    for (int round = 0; round < send_rounds_per_turn; ++round) {
-      std::size_t count = session_->gather(slices);
-      if (count == 0) {
-        // acq_rel: as in send_unguarded: cleared before the final gather.
-        send_requested_.exchange(false, std::memory_order_acq_rel);
-        count = session_->gather(slices);
-        if (count == 0) return true;  // all sent: idle
-        // acq_rel: as above; we own the send side again.
-        send_requested_.exchange(true, std::memory_order_acq_rel);
-      }
-      std::size_t total = 0;
-      for (std::size_t i = 0; i < count; ++i) {
-        iov[i].iov_base = const_cast<std::byte*>(slices[i].data);  // sendmsg does not write it
-        iov[i].iov_len = slices[i].size;
-        total += slices[i].size;
-      }
-      msghdr message{};
-      message.msg_iov = iov.data();
-      message.msg_iovlen = count;
-      const ssize_t written = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (written < 0) return false;  // full, or an error: the I/O thread finds out again
-      session_->sent(static_cast<std::size_t>(written));
-      if (static_cast<std::size_t>(written) < total) return false;  // full: EPOLLOUT's job
-    }
+    // Anything but "all sent" (full, failed, budget used) is the I/O thread's to finish: the
+    // flag is still set, and its send() meets the same condition again and handles it.
+    return send_rounds(slices, error) == send_outcome::idle;
   } catch (...) {
-    return false;  // the I/O thread's send() meets the same failure and reports it
+    return false;
   }
-  return false;  // budget used: the I/O thread goes on (the flag is still set)
+}
+
+tcp_connection::send_outcome tcp_connection::send_rounds(std::span<net::io_slice> slices,
+                                                         int& error) {
+  std::array<iovec, io_thread::max_slices> iov{};
+  for (int round = 0; round < send_rounds_per_turn; ++round) {
+    std::size_t count = session_->gather(slices);
+    if (count == 0) {
+      // acq_rel: clear before the final gather (protocol, point 2); acquire makes what every
+      // earlier wake() released visible to that gather.
+      send_requested_.exchange(false, std::memory_order_acq_rel);
+      count = session_->gather(slices);
+      if (count == 0) return send_outcome::idle;
+      // acq_rel: as the clear; we send again, so wakes go back to the cheap path.
+      send_requested_.exchange(true, std::memory_order_acq_rel);
+    }
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      iov[i].iov_base = const_cast<std::byte*>(slices[i].data);  // sendmsg does not write it
+      iov[i].iov_len = slices[i].size;
+      total += slices[i].size;
+    }
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = count;
+    // sendmsg, not writev: the same gathered write, and MSG_NOSIGNAL turns a closed peer into
+    // EPIPE instead of a process-killing SIGPIPE.
+    const ssize_t written = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return send_outcome::full;
+      error = errno;
+      return send_outcome::failed;
+    }
+    session_->sent(static_cast<std::size_t>(written));
+    // A short write on a stream socket means its buffer is full; skip the EAGAIN round trip.
+    if (static_cast<std::size_t>(written) < total) return send_outcome::full;
+  }
+  return send_outcome::budget_used;  // the flag stays set (protocol, point 3)
 }
 
 void tcp_connection::close(std::string_view reason) {
@@ -143,52 +160,21 @@ void tcp_connection::send() {
 }
 
 void tcp_connection::send_unguarded() {
-  const auto slices = thread_.slices();
-  std::array<iovec, io_thread::max_slices> iov{};
-  for (int round = 0; round < send_rounds_per_turn; ++round) {
-    std::size_t count = session_->gather(slices);
-    if (count == 0) {
-      // acq_rel: clear before the final gather (protocol, point 2); acquire makes what every
-      // earlier wake() released visible to that gather.
-      send_requested_.exchange(false, std::memory_order_acq_rel);
-      count = session_->gather(slices);
-      if (count == 0) {
-        if (phase_ == phase::closing) finish(close_reason_);
-        return;
-      }
-      // acq_rel: as the clear; we send again, so wakes go back to the cheap path.
-      send_requested_.exchange(true, std::memory_order_acq_rel);
-    }
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      iov[i].iov_base = const_cast<std::byte*>(slices[i].data);  // sendmsg does not write it
-      iov[i].iov_len = slices[i].size;
-      total += slices[i].size;
-    }
-    msghdr message{};
-    message.msg_iov = iov.data();
-    message.msg_iovlen = count;
-    // sendmsg, not writev: the same gathered write, and MSG_NOSIGNAL turns a closed peer into
-    // EPIPE instead of a process-killing SIGPIPE.
-    const ssize_t written = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wait_for_output();
-        return;
-      }
-      const int error = errno;
-      finish(phase_ == phase::closing ? close_reason_ : concat("send failed: ", error_text(error)));
+  int error = 0;
+  switch (send_rounds(thread_.slices(), error)) {
+    case send_outcome::idle:
+      if (phase_ == phase::closing) finish(close_reason_);
       return;
-    }
-    session_->sent(static_cast<std::size_t>(written));
-    if (static_cast<std::size_t>(written) < total) {
-      // A short write on a stream socket means its buffer is full; skip the EAGAIN round trip.
+    case send_outcome::full:
       wait_for_output();
       return;
-    }
+    case send_outcome::failed:
+      finish(phase_ == phase::closing ? close_reason_ : concat("send failed: ", error_text(error)));
+      return;
+    case send_outcome::budget_used:
+      thread_.send_later(*this);
+      return;
   }
-  thread_.send_later(*this);  // budget used; the flag stays set (protocol, point 3)
 }
 
 void tcp_connection::wait_for_output() {

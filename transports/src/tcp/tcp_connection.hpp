@@ -46,6 +46,7 @@
 #include <chrono>
 #include <jaegis/framework/transport.hpp>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -81,6 +82,11 @@ class tcp_connection final : public net::connection, public io_handler {
   void send_unguarded();
   /// The waking thread's attempt (see above); false: the I/O thread must send.
   bool send_inline() noexcept;
+  enum class send_outcome { idle, full, failed, budget_used };
+  /// The send loop both senders share (the protocol above), holding send_mutex_: up to
+  /// send_rounds_per_turn gathered sendmsg calls. idle: all sent, the flag cleared; full: the
+  /// socket took less; failed: sendmsg failed (errno in `error`); budget_used: the flag stays set.
+  send_outcome send_rounds(std::span<net::io_slice> slices, int& error);
   void wait_for_output();
   void update_interest();
   /// Closes the socket and calls on_closed(reason); once.
