@@ -1,6 +1,8 @@
 // The JAEGIS side of the remote workloads (remote.hpp), on jaegis::remote_node over its default
 // TCP carrier: the peer publishes its actor and listens on 127.0.0.1 (port 0), the parent
 // connects, looks the actor up and talks to it through the ref it gets, as to a local actor.
+// The actors and the traffic are shared with the shm workloads (jaegis_shm.cpp), which only
+// change the carrier (jaegis_link.hpp).
 
 #include <array>
 #include <jaegis/jaegis.hpp>
@@ -8,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "jaegis_link.hpp"
 #include "remote.hpp"
 #include "round_state.hpp"
 
@@ -72,7 +75,8 @@ struct rp_pong : actor<rp_pong, rping> {
 };
 
 struct rp_ping : actor<rp_ping, go_msg> {
-  rp_ping(ref<rp_pong> pong, pingpong_state* st) : pong_(std::move(pong)), st_(st) {}
+  rp_ping(ref<rp_pong> pong, pingpong_state* st, const char* who)
+      : pong_(std::move(pong)), st_(st), who_(who) {}
   void on(go_msg&) {
     last_ = sample_clock::now();
     if (st_->warmup == 0) st_->start_ns = now_ns();
@@ -83,8 +87,8 @@ struct rp_ping : actor<rp_ping, go_msg> {
   void next() {
     request(pong_, rping{done_, 0x6a6165676973}, std::chrono::seconds(60))
         .then([this](rpong& r) { on_reply(r.seq); },
-              [](const jaegis::error& e) {
-                require(false, "jaegis remote-pingpong: request failed: " + e.to_string());
+              [this](const jaegis::error& e) {
+                require(false, std::string(who_) + ": request failed: " + e.to_string());
               });
   }
   void on_reply(std::uint64_t seq) {
@@ -106,6 +110,7 @@ struct rp_ping : actor<rp_ping, go_msg> {
 
   ref<rp_pong> pong_;
   pingpong_state* st_;
+  const char* who_;
   std::uint64_t done_ = 0;
   std::uint64_t last_ = 0;
 };
@@ -176,9 +181,9 @@ struct rt_source : actor<rt_source, go_msg, more_msg, rack> {
 }
 
 template <class A>
-ref<A> look_up(remote_node& node, const peer_process& peer, const char* name) {
+ref<A> look_up(const link& l, remote_node& node, const peer_process& peer, const char* name) {
   try {
-    const jaegis::node_info info = node.connect("127.0.0.1", peer.port(), std::chrono::seconds(10));
+    const jaegis::node_info info = l.connect(node, peer);
     return node.lookup<A>(info, name, std::chrono::seconds(10));
   } catch (const std::exception& e) {
     require(false, std::string("jaegis: cannot reach the peer's ") + name + ": " + e.what());
@@ -186,13 +191,24 @@ ref<A> look_up(remote_node& node, const peer_process& peer, const char* name) {
   return {};
 }
 
+std::uint16_t tcp_listen(remote_node& node, const peer_args&) {
+  return node.listen("127.0.0.1", 0);
+}
+
+jaegis::node_info tcp_connect(remote_node& node, const peer_process& peer) {
+  return node.connect("127.0.0.1", peer.port(), std::chrono::seconds(10));
+}
+
+constexpr link tcp_pingpong{"jaegis remote-pingpong", tcp_listen, tcp_connect};
+constexpr link tcp_throughput{"jaegis remote-throughput", tcp_listen, tcp_connect};
+
 }  // namespace
 
 bool remote_built() {
   return true;
 }
 
-figures remote_pingpong(const run_params& p, const peer_process& peer) {
+figures pingpong_over(const link& l, const run_params& p, const peer_process& peer) {
   pingpong_state st;
   st.warmup = p.n.remote_warmup;
   st.round_trips = p.n.remote_round_trips;
@@ -200,50 +216,66 @@ figures remote_pingpong(const run_params& p, const peer_process& peer) {
   {
     actor_system system(system_config(p.workers));
     remote_node node(system, node_config());
-    auto pong = look_up<rp_pong>(node, peer, "pong");
-    auto ping = system.spawn<rp_ping>(std::move(pong), &st);
+    auto pong = look_up<rp_pong>(l, node, peer, "pong");
+    auto ping = system.spawn<rp_ping>(std::move(pong), &st, l.name);
     ping.send(go_msg{});
-    st.line.wait("jaegis remote-pingpong", remote_round_limit);
+    st.line.wait(l.name, remote_round_limit);
   }
   require(st.out_of_order == 0,
-          "jaegis remote-pingpong: " + std::to_string(st.out_of_order) + " replies out of order");
-  return remote_pingpong_figures(st.samples, st.end_ns - st.start_ns, "jaegis remote-pingpong");
+          std::string(l.name) + ": " + std::to_string(st.out_of_order) + " replies out of order");
+  return remote_pingpong_figures(st.samples, st.end_ns - st.start_ns, l.name);
 }
 
-figures remote_throughput(const run_params& p, const peer_process& peer) {
+figures throughput_over(const link& l, const run_params& p, const peer_process& peer) {
   throughput_state st;
   st.messages = p.n.remote_messages;
   {
     actor_system system(system_config(p.workers));
     remote_node node(system, node_config());
     node.add_type<rack>();  // the acknowledgement comes back untyped (to the sender's proxy)
-    auto sink = look_up<rt_sink>(node, peer, "sink");
+    auto sink = look_up<rt_sink>(l, node, peer, "sink");
     auto source = system.spawn<rt_source>(std::move(sink), &st);
     source.send(go_msg{});
-    st.line.wait("jaegis remote-throughput", remote_round_limit);
+    st.line.wait(l.name, remote_round_limit);
   }
   require(st.acked == st.messages && st.out_of_order == 0,
-          "jaegis remote-throughput: the receiver got " + std::to_string(st.acked) + " of " +
+          std::string(l.name) + ": the receiver got " + std::to_string(st.acked) + " of " +
               std::to_string(st.messages) + ", " + std::to_string(st.out_of_order) +
               " out of order");
   return remote_throughput_figures(st.messages, st.span_ns);
 }
 
-int serve_remote_pingpong(const peer_args& a) {
+int serve_pingpong_over(const link& l, const peer_args& a) {
   actor_system system(system_config(a.workers));
   remote_node node(system, node_config());
   node.publish("pong", system.spawn<rp_pong>());
-  a.report_port(node.listen("127.0.0.1", 0));
+  a.report_port(l.listen(node, a));
   serve_forever();
 }
 
-int serve_remote_throughput(const peer_args& a) {
+int serve_throughput_over(const link& l, const peer_args& a) {
   actor_system system(system_config(a.workers));
   remote_node node(system, node_config());
   node.add_type<rack>();
   node.publish("sink", system.spawn<rt_sink>(a.n().remote_messages));
-  a.report_port(node.listen("127.0.0.1", 0));
+  a.report_port(l.listen(node, a));
   serve_forever();
+}
+
+figures remote_pingpong(const run_params& p, const peer_process& peer) {
+  return pingpong_over(tcp_pingpong, p, peer);
+}
+
+figures remote_throughput(const run_params& p, const peer_process& peer) {
+  return throughput_over(tcp_throughput, p, peer);
+}
+
+int serve_remote_pingpong(const peer_args& a) {
+  return serve_pingpong_over(tcp_pingpong, a);
+}
+
+int serve_remote_throughput(const peer_args& a) {
+  return serve_throughput_over(tcp_throughput, a);
 }
 
 }  // namespace jaegis::bench::vs::jaegis_side

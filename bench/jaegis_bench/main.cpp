@@ -85,13 +85,16 @@ class round_notes {
   std::vector<std::pair<std::string, std::string>> lines_;
 };
 
-void report_ratio(context& ctx, const headline& h, const figures& j, const figures& c) {
+/// Reports ratio `name` (vs_caf: j is JAEGIS, c is CAF) and returns it.
+double report_ratio(context& ctx, const headline& h, const figures& j, const figures& c,
+                    const char* name = "vs_caf") {
   const figure* fj = find(j, h.metric);
   const figure* fc = find(c, h.metric);
   require(fj != nullptr && fc != nullptr && fj->value > 0 && fc->value > 0,
           std::string("no positive ") + h.metric + " figure on both sides");
-  ctx.report("ratio", "vs_caf", "x",
-             h.higher_is_better ? fj->value / fc->value : fc->value / fj->value);
+  const double ratio = h.higher_is_better ? fj->value / fc->value : fc->value / fj->value;
+  ctx.report("ratio", name, "x", ratio);
+  return ratio;
 }
 
 std::string ratio_note(const headline& h) {
@@ -325,6 +328,52 @@ bool compare_remote(context& ctx, const remote_sides& s, const headline& h) {
   return true;
 }
 
+// ---------------------------------------------------------------------------------------------
+// shm-pingpong, shm-throughput: F J T F J T ...: the raw shared-memory ring (floor), JAEGIS over
+// its shm carrier (jaegis) and JAEGIS over TCP (jaegis-tcp: the remote workload's JAEGIS side),
+// each with a fresh peer. No CAF side: CAF has no shared-memory transport. Ratio vs_tcp: jaegis
+// over jaegis-tcp (> 1: shm better).
+
+struct shm_sides {
+  const char* workload;
+  remote_fn floor, shm;
+  const char* tcp_workload;  ///< the remote workload whose JAEGIS side is the TCP row
+  remote_fn tcp;
+};
+
+/// Returns the median over rounds of jaegis / floor for h's metric (the goal's figure).
+double compare_shm(context& ctx, const shm_sides& s, const headline& h) {
+  const run_params p = params_of(ctx);
+  const bool one_side = !only_side().empty();
+  require(!one_side || only_side() == "jaegis",
+          std::string(s.workload) + ": JAEGIS_BENCH_SIDE must be jaegis (there is no CAF side)");
+  std::vector<double> over_floor;
+  for (unsigned round = 0; round < ctx.rounds(); ++round) {
+    figures f;
+    if (!one_side) {
+      f = remote_round(p, ctx.quick(), s.workload, "floor", s.floor);
+      report_all(ctx, "floor", f);
+    }
+    const figures j = remote_round(p, ctx.quick(), s.workload, "jaegis", s.shm);
+    report_all(ctx, "jaegis", j);
+    if (one_side) continue;
+    const figures t = remote_round(p, ctx.quick(), s.tcp_workload, "jaegis", s.tcp);
+    report_all(ctx, "jaegis-tcp", t);
+    report_ratio(ctx, h, j, t, "vs_tcp");
+    over_floor.push_back(find(j, h.metric)->value / find(f, h.metric)->value);
+  }
+  if (one_side) {
+    ctx.note("JAEGIS_BENCH_SIDE: JAEGIS over shm only, no floor, no TCP, no ratio");
+    return 0;
+  }
+  ctx.note(std::string("ratio vs_tcp = ") +
+           (h.higher_is_better ? "jaegis / jaegis-tcp " : "jaegis-tcp / jaegis ") + h.metric +
+           ", per round (> 1: shm better)");
+  ctx.note("jaegis: JAEGIS over shm:// (2 processes); jaegis-tcp: the same over TCP 127.0.0.1;");
+  ctx.note("floor: a raw SPSC ring per direction in a shared mapping, readers spinning");
+  return summarize(over_floor).median;
+}
+
 int serve_remote_peer(const peer_args& a) {
   struct entry {
     std::string_view workload, impl;
@@ -337,6 +386,10 @@ int serve_remote_peer(const peer_args& a) {
       {"remote-throughput", "floor", remote_floor::serve_throughput},
       {"remote-throughput", "jaegis", jaegis_side::serve_remote_throughput},
       {"remote-throughput", "caf", caf_side::serve_remote_throughput},
+      {"shm-pingpong", "floor", shm_floor::serve_pingpong},
+      {"shm-pingpong", "jaegis", jaegis_side::serve_shm_pingpong},
+      {"shm-throughput", "floor", shm_floor::serve_throughput},
+      {"shm-throughput", "jaegis", jaegis_side::serve_shm_throughput},
   };
   for (const entry& e : table) {
     if (e.workload == a.workload && e.impl == a.impl) return e.serve(a);
@@ -425,8 +478,7 @@ std::vector<workload> all_workloads() {
          ctx.note("saturation: the highest paced rate sustained (>= 97 %), searched downwards");
          ctx.note("in 15 % steps from the pipelined rate (64 outstanding); measured at half of it");
        }},
-      {"remote-pingpong",
-       "request/reply between 2 processes over loopback TCP, 10^5 round trips",
+      {"remote-pingpong", "request/reply between 2 processes over loopback TCP, 10^5 round trips",
        [=](context& ctx) {
          if (!compare_remote(ctx,
                              {"remote-pingpong", remote_floor::pingpong,
@@ -436,8 +488,7 @@ std::vector<workload> all_workloads() {
          ctx.note("16-byte requests, one outstanding, a warm-up unmeasured; floor: the same over");
          ctx.note("a raw blocking TCP socket (TCP_NODELAY); goal: jaegis rtt_p50 <= 1.3x floor");
        }},
-      {"remote-throughput",
-       "10^6 64-byte messages from process 1 to process 2 over loopback TCP",
+      {"remote-throughput", "10^6 64-byte messages from process 1 to process 2 over loopback TCP",
        [=](context& ctx) {
          if (!compare_remote(ctx,
                              {"remote-throughput", remote_floor::throughput,
@@ -446,6 +497,36 @@ std::vector<workload> all_workloads() {
            return;
          ctx.note("one sender, 1000 sends per run; the receiver acknowledges the last message;");
          ctx.note("floor: the same bytes streamed in 64 KiB writes (the wire's limit)");
+       }},
+      {"shm-pingpong",
+       "remote-pingpong between 2 processes over shared memory: JAEGIS shm vs TCP vs a raw ring",
+       [=](context& ctx) {
+         const double over_floor =
+             compare_shm(ctx,
+                         {"shm-pingpong", shm_floor::pingpong, jaegis_side::shm_pingpong,
+                          "remote-pingpong", jaegis_side::remote_pingpong},
+                         headline{"rtt_p50", false});
+         if (over_floor <= 0) return;
+         char line[120];
+         std::snprintf(line, sizeof line,
+                       "jaegis / floor rtt_p50 = %.2f (median over rounds); goal: <= 1.5",
+                       over_floor);
+         ctx.note(line);
+       }},
+      {"shm-throughput",
+       "remote-throughput's 64-byte messages over shared memory: JAEGIS shm vs TCP vs a raw ring",
+       [=](context& ctx) {
+         const double over_floor =
+             compare_shm(ctx,
+                         {"shm-throughput", shm_floor::throughput, jaegis_side::shm_throughput,
+                          "remote-throughput", jaegis_side::remote_throughput},
+                         rate);
+         if (over_floor <= 0) return;
+         char line[120];
+         std::snprintf(line, sizeof line,
+                       "jaegis / floor rate = %.3f (median over rounds); goal: vs_tcp >= 10",
+                       over_floor);
+         ctx.note(line);
        }},
   };
 }

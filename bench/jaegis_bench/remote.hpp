@@ -13,6 +13,16 @@
 //    first send to the acknowledgement. Floor: the same bytes streamed over a raw TCP socket in
 //    64 KiB writes (no per-message work at all: the wire's limit, not a framework's design).
 //
+// The shm workloads (issue 8) run the same traffic between the same two processes over shared
+// memory, JAEGIS only (CAF has no shared-memory transport):
+//  - shm-pingpong: remote-pingpong's round trips; JAEGIS over its shm carrier (impl jaegis),
+//    JAEGIS over TCP (impl jaegis-tcp: remote-pingpong's JAEGIS side) and the floor: a raw
+//    two-process ring in a shared mapping, one per direction, the reader spinning on each slot's
+//    sequence number (shm_floor.cpp: the best this memory allows, no framework, no wake-ups).
+//  - shm-throughput: remote-throughput's messages over the same three.
+// The shm peer has no port: it names its rendezvous (a socket path, a shared memory object) after
+// the parent's pid and the first free number k >= 1, and reports k instead (shm_rendezvous()).
+//
 // Each side has a parent half (runs the measured traffic, returns the figures) and a peer half
 // (runs in process 2: builds its side, reports its port, serves until the parent stops it).
 // Every figure comes from the parent; the peer reports what it checked in its replies.
@@ -20,6 +30,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "peer_process.hpp"
@@ -57,6 +68,17 @@ int serve_pingpong(const peer_args& a);
 int serve_throughput(const peer_args& a);
 }  // namespace remote_floor
 
+/// The name of an shm peer's rendezvous number `k` for parent process `parent`: kind "sock"
+/// gives a socket path under /tmp, kind "shm" a POSIX shared memory object's name.
+std::string shm_rendezvous(long parent, std::uint16_t k, const char* kind);
+
+namespace shm_floor {
+figures pingpong(const run_params& p, const peer_process& peer);
+figures throughput(const run_params& p, const peer_process& peer);
+int serve_pingpong(const peer_args& a);
+int serve_throughput(const peer_args& a);
+}  // namespace shm_floor
+
 namespace caf_side {
 figures remote_pingpong(const run_params& p, const peer_process& peer);
 figures remote_throughput(const run_params& p, const peer_process& peer);
@@ -89,6 +111,12 @@ int serve_remote_pingpong(const peer_args& a);
 /// Peer: as above with the receiver (counts, checks the sequence, acknowledges to the sender at
 /// a.n().remote_messages).
 int serve_remote_throughput(const peer_args& a);
+/// The same two over the shm carrier (jaegis_shm.cpp): shm-pingpong's and shm-throughput's JAEGIS
+/// side; the peer listens on shm_rendezvous(parent, k, "sock").
+figures shm_pingpong(const run_params& p, const peer_process& peer);
+figures shm_throughput(const run_params& p, const peer_process& peer);
+int serve_shm_pingpong(const peer_args& a);
+int serve_shm_throughput(const peer_args& a);
 }  // namespace jaegis_side
 
 }  // namespace jaegis::bench::vs

@@ -18,6 +18,8 @@ RATE = ["rate"]
 
 # workload -> figures: "sides" for both jaegis and caf, "floor" for the floor, and "jaegis" for
 # figures only JAEGIS has (pingpong-cross's worker-to-worker variant, which CAF cannot express).
+# The shm workloads have no CAF side (CAF has no shared-memory transport): "jaegis" is JAEGIS over
+# shm, "jaegis-tcp" JAEGIS over TCP, and their ratio is "vs_tcp" instead of "vs_caf".
 EXPECTED = {
     "pingpong": {"sides": LATENCY + RATE, "floor": LATENCY},
     "pingpong-cross": {"sides": LATENCY + RATE, "floor": LATENCY,
@@ -33,7 +35,12 @@ EXPECTED = {
     "remote-pingpong": {"sides": ["rtt_p50", "rtt_p99", "rtt_p99.9", "rate"],
                         "floor": ["rtt_p50", "rtt_p99", "rtt_p99.9", "rate"]},
     "remote-throughput": {"sides": RATE, "floor": RATE},
+    "shm-pingpong": {"jaegis": LATENCY + RATE, "jaegis-tcp": LATENCY + RATE,
+                     "floor": LATENCY + RATE, "ratio": "vs_tcp"},
+    "shm-throughput": {"jaegis": RATE, "jaegis-tcp": RATE, "floor": RATE, "ratio": "vs_tcp"},
 }
+IMPLS = ("jaegis", "caf", "jaegis-tcp", "floor", "ratio")
+RATIOS = ("vs_caf", "vs_tcp")
 KEYS = {"workload", "impl", "metric", "value", "unit"}
 
 
@@ -46,9 +53,10 @@ def expected_rows():
     rows = set()
     for workload, spec in EXPECTED.items():
         for impl in ("jaegis", "caf"):
-            rows.update((workload, impl, m) for m in spec["sides"] + spec.get(impl, []))
-        rows.update((workload, "floor", m) for m in spec.get("floor", []))
-        rows.add((workload, "ratio", "vs_caf"))
+            rows.update((workload, impl, m) for m in spec.get("sides", []) + spec.get(impl, []))
+        for impl in ("floor", "jaegis-tcp"):
+            rows.update((workload, impl, m) for m in spec.get(impl, []))
+        rows.add((workload, "ratio", spec.get("ratio", "vs_caf")))
     return rows
 
 
@@ -73,10 +81,10 @@ def check_json(path):
         # Every figure here is a rate, a latency, a byte count or a ratio: positive and finite.
         if not math.isfinite(value) or value <= 0:
             fail(f"entry {i}: value is not a positive finite number: {row}")
-        if row["impl"] not in ("jaegis", "caf", "floor", "ratio"):
-            fail(f"entry {i}: impl is not jaegis|caf|floor|ratio: {row}")
-        if row["impl"] == "ratio" and (row["metric"] != "vs_caf" or row["unit"] != "x"):
-            fail(f"entry {i}: a ratio must be metric vs_caf, unit x: {row}")
+        if row["impl"] not in IMPLS:
+            fail(f"entry {i}: impl is not {'|'.join(IMPLS)}: {row}")
+        if row["impl"] == "ratio" and (row["metric"] not in RATIOS or row["unit"] != "x"):
+            fail(f"entry {i}: a ratio must be metric {'|'.join(RATIOS)}, unit x: {row}")
         key = (row["workload"], row["impl"], row["metric"])
         if key in seen:
             fail(f"entry {i} repeats {key}")
