@@ -1,7 +1,8 @@
 // jaegis-samples: runs one sample coordination topology and reports on it.
 //
 //   jaegis-samples <topology> [--agents N] [--messages M] [--workers W] [--seconds S] [--json FILE]
-//                  [--node listen:PORT | connect:HOST:PORT | both]
+//                  [--node listen:PORT | connect:HOST:PORT | listen:shm:///PATH |
+//                          connect:shm:///PATH | both | both:shm]
 //
 // The runner is generic: it parses the flags, builds an actor system, shows progress while the
 // topology runs, and prints the report (throughput, latency percentiles, each worker's runs,
@@ -125,8 +126,7 @@ int run(const run_options& options) {
   node_option where = remote ? *options.node : node_option{};
   if (remote && where.side == node_option::role::both) {
     listener = start_listener(options);
-    where.host = "127.0.0.1";
-    where.port = listener->port();
+    where = listener->target();
   }
 
   jaegis::actor_system system(config);
@@ -143,9 +143,8 @@ int run(const run_options& options) {
               static_cast<unsigned long long>(params.messages), report.workers,
               report.workers == 1 ? "" : "s", report.executor.c_str());
   if (remote) {
-    std::printf("node        connected to %s:%u, node %llx; every message crosses the connection\n",
-                where.host.c_str(), static_cast<unsigned>(where.port),
-                static_cast<unsigned long long>(link.peer.node_id));
+    std::printf("node        connected to %s, node %llx; every message crosses the connection\n",
+                address_text(where).c_str(), static_cast<unsigned long long>(link.peer.node_id));
   }
   std::fflush(stdout);
 

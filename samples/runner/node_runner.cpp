@@ -1,11 +1,14 @@
 #include "node_runner.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "jaegis/samples/remote_mode.hpp"
+#include "jaegis/transports/shm_transport.hpp"
 
 namespace jaegis::samples {
 
@@ -34,8 +37,14 @@ int serve_node(const run_options& options, const topology& topo, actor_system_co
   };
   auto node = std::make_unique<remote_node>(system, node_config);
   topo.remote->serve(system, *node, session);
-  const std::uint16_t port = node->listen(where.host, where.port);
-  std::printf("%s\n", listening_line(where.host, port).c_str());
+  if (where.via == node_option::carrier::shm) {
+    node->add_transport(transports::make_shm_transport());
+    node->listen("shm", where.path, 0);
+    std::printf("%s\n", listening_line(where).c_str());
+  } else {
+    const std::uint16_t port = node->listen(where.host, where.port);
+    std::printf("%s\n", listening_line(where.host, port).c_str());
+  }
   std::fflush(stdout);
 
   // Until the run is over; a peer that came and went without saying so failed it. The node
@@ -64,18 +73,36 @@ int serve_node(const run_options& options, const topology& topo, actor_system_co
 }
 
 std::unique_ptr<peer_process> start_listener(const run_options& options) {
-  std::vector<std::string> args{options.topology, "--node", "listen:0"};
+  std::string listen = "listen:0";
+  std::string socket_path;
+  if (options.node->via == node_option::carrier::shm) {
+    // This process's id makes the path unique among live runs; a file left by a dead run with
+    // the same id is a socket nobody listens on, which the carrier replaces.
+    socket_path = "/tmp/jaegis-samples-";
+    socket_path += std::to_string(getpid());
+    socket_path += ".sock";
+    listen = "listen:shm://";
+    listen += socket_path;
+  }
+  std::vector<std::string> args{options.topology, "--node", listen};
   if (options.workers) {
     args.emplace_back("--workers");
     args.push_back(std::to_string(*options.workers));
   }
-  return std::make_unique<peer_process>(args, listener_timeout);
+  auto child = std::make_unique<peer_process>(args, listener_timeout);
+  child->remove_on_exit(socket_path);
+  return child;
 }
 
 node_connection connect_node(actor_system& system, const node_option& where) {
   node_connection c;
   c.node = std::make_unique<remote_node>(system, remote_node_config::from_env());
-  c.peer = c.node->connect(where.host, where.port, 10s);
+  if (where.via == node_option::carrier::shm) {
+    c.node->add_transport(transports::make_shm_transport());
+    c.peer = c.node->connect_async("shm", where.path, 0, 10s).get(11s);
+  } else {
+    c.peer = c.node->connect(where.host, where.port, 10s);
+  }
   return c;
 }
 

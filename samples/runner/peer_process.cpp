@@ -67,14 +67,16 @@ peer_process::peer_process(const std::vector<std::string>& args, std::chrono::mi
          newline = pending_.find('\n')) {
       const std::string line = pending_.substr(0, newline);
       pending_.erase(0, newline + 1);
-      port_ = port_of_listening_line(line);
-      if (port_ != 0) return;
+      if (auto target = target_of_listening_line(line)) {
+        target_ = std::move(*target);
+        return;
+      }
     }
     const bool open = read_some(deadline);
     if (!open || std::chrono::steady_clock::now() >= deadline) {
       std::string m = "the listening process ";
       if (open) {
-        m += "did not say on which port it listens within ";
+        m += "did not say where it listens within ";
         m += std::to_string(timeout.count());
         m += " ms; killed";
         kill_and_reap();
@@ -96,6 +98,8 @@ peer_process::peer_process(const std::vector<std::string>& args, std::chrono::mi
 peer_process::~peer_process() {
   kill_and_reap();
   if (out_ >= 0) close(out_);
+  // The child is reaped: nobody listens on the file any more (a clean exit removed it already).
+  if (!remove_.empty()) unlink(remove_.c_str());
 }
 
 bool peer_process::read_some(std::chrono::steady_clock::time_point deadline) {

@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "jaegis/samples/node_option.hpp"
 
 namespace jaegis::samples {
 
 /// The listening copy of jaegis-samples that `--node both` starts: this program again
-/// (/proc/self/exe), with its stdout on a pipe from which the parent learns the port. The child
+/// (/proc/self/exe), with its stdout on a pipe from which the parent learns the address. The child
 /// never outlives the parent: it dies with it (PR_SET_PDEATHSIG), and the destructor kills and
 /// reaps a child still running, so every error path of the parent ends it too.
 ///
@@ -28,7 +31,13 @@ class peer_process {
   peer_process(const peer_process&) = delete;
   peer_process& operator=(const peer_process&) = delete;
 
-  std::uint16_t port() const noexcept { return port_; }
+  /// The TCP port of its listening line; 0 for another carrier.
+  std::uint16_t port() const noexcept { return target_.port; }
+  /// Where to connect to reach it (the address of its listening line).
+  const node_option& target() const noexcept { return target_; }
+  /// Removes `path` (if not empty) once the child is gone: the socket file of a listener that was
+  /// killed, which it could not remove itself.
+  void remove_on_exit(std::string path) { remove_ = std::move(path); }
 
   /// Waits up to `timeout` for the child to exit, copying the rest of its stdout to `echo` (each
   /// line after `prefix`). Returns "" if it exited with status 0, else what went wrong (it is
@@ -43,7 +52,8 @@ class peer_process {
 
   pid_t pid_ = -1;
   int out_ = -1;  ///< the read end of the child's stdout
-  std::uint16_t port_ = 0;
+  node_option target_;
+  std::string remove_;
   std::string pending_;  ///< bytes read but not yet a whole line
 };
 

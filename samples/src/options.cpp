@@ -149,6 +149,7 @@ std::string usage_text() {
   std::ostringstream s;
   s << "usage: jaegis-samples <topology> [--agents N] [--messages M] [--workers W] [--seconds S]\n"
        "                      [--json FILE] [--node listen:PORT | connect:HOST:PORT | both]\n"
+       "                      [--node listen:shm:///PATH | connect:shm:///PATH | both:shm]\n"
        "\n"
        "Runs one sample coordination topology of agents, shows its progress, and reports its\n"
        "throughput, latency percentiles, the workers' runs, steals and parks, and whether the\n"
@@ -170,7 +171,9 @@ std::string usage_text() {
        "                 processes\"): listen:PORT serves the remote half (PORT 0 picks one and\n"
        "                 prints it; listen:HOST:PORT binds HOST), connect:HOST:PORT runs the\n"
        "                 topology against it and reports, both starts a listening copy of this\n"
-       "                 program and connects to it\n"
+       "                 program and connects to it. Over shared memory instead:\n"
+       "                 listen:shm:///PATH and connect:shm:///PATH meet at the Unix socket PATH\n"
+       "                 (absolute); both:shm picks /tmp/jaegis-samples-<pid>.sock\n"
        "  --help         this text\n"
        "\n"
        "defaults per topology:\n";

@@ -1,6 +1,7 @@
 // The runner's two-process mode (--node): parsing the option, and real runs of jaegis-samples as
 // two separate processes on loopback, started from here (a listener, then a connector).
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -65,6 +66,42 @@ TEST_CASE("the node option: listen, connect, both", "[samples][node]") {
   CHECK(c.port == 4100);
 }
 
+TEST_CASE("the node option over shm: a socket path", "[samples][node]") {
+  const node_option l = parsed("listen:shm:///tmp/x.sock");
+  CHECK(l.side == node_option::role::listen);
+  CHECK(l.via == node_option::carrier::shm);
+  CHECK(l.path == "/tmp/x.sock");
+  const node_option c = parsed("connect:shm:///tmp/dir:1/x.sock");
+  CHECK(c.side == node_option::role::connect);
+  CHECK(c.via == node_option::carrier::shm);
+  CHECK(c.path == "/tmp/dir:1/x.sock");
+  const node_option b = parsed("both:shm");
+  CHECK(b.side == node_option::role::both);
+  CHECK(b.via == node_option::carrier::shm);
+  CHECK(b.path.empty());
+  CHECK(parsed("both:tcp").via == node_option::carrier::tcp);
+  CHECK(parsed("both").via == node_option::carrier::tcp);
+  CHECK(parsed("listen:0").via == node_option::carrier::tcp);
+  CHECK(parsed("listen:shm://" + std::string(107, '/')).path.size() == 107);
+}
+
+TEST_CASE("bad shm node option values are refused with the reason", "[samples][node]") {
+  CHECK(refused("listen:shm://") ==
+        "--node listen: shm:// needs a socket path, as in shm:///tmp/node.sock");
+  CHECK(refused("connect:shm://") ==
+        "--node connect: shm:// needs a socket path, as in shm:///tmp/node.sock");
+  CHECK(refused("listen:shm://tmp/x.sock") ==
+        "--node listen: needs an absolute socket path (shm:///tmp/x.sock), not 'tmp/x.sock'");
+  CHECK(refused("connect:shm:/tmp/x.sock") ==
+        "--node connect: needs shm:///PATH, not 'shm:/tmp/x.sock'");
+  CHECK(refused("listen:shm:") == "--node listen: needs shm:///PATH, not 'shm:'");
+  const std::string long_path(108, '/');
+  CHECK(refused("listen:shm://" + long_path) ==
+        "--node listen: the socket path is longer than 107 bytes: '" + long_path + "'");
+  CHECK(refused("both:udp") == "--node both: needs tcp or shm after the colon, not 'udp'");
+  CHECK(refused("both:") == "--node both: needs tcp or shm after the colon, not ''");
+}
+
 TEST_CASE("bad node option values are refused with the reason", "[samples][node]") {
   CHECK(refused("foo") == "--node needs listen:PORT, connect:HOST:PORT or both, not 'foo'");
   CHECK(refused("") == "--node needs listen:PORT, connect:HOST:PORT or both, not ''");
@@ -85,6 +122,28 @@ TEST_CASE("the listening line carries the port", "[samples][node]") {
   CHECK(port_of_listening_line("jaegis-samples: listening on 127.0.0.1:4100\n") == 4100);
   CHECK(port_of_listening_line("jaegis-samples: listening on 127.0.0.1:x") == 0);
   CHECK(port_of_listening_line("something else: 4100") == 0);
+  CHECK(address_text(parsed("connect:127.0.0.1:4100")) == "127.0.0.1:4100");
+  const auto tcp = target_of_listening_line("jaegis-samples: listening on 127.0.0.1:4100\n");
+  REQUIRE(tcp.has_value());
+  CHECK(tcp->via == node_option::carrier::tcp);
+  CHECK(tcp->host == "127.0.0.1");
+  CHECK(tcp->port == 4100);
+  CHECK_FALSE(target_of_listening_line("something else: 4100").has_value());
+  CHECK_FALSE(target_of_listening_line("jaegis-samples: listening on 127.0.0.1:0").has_value());
+}
+
+TEST_CASE("the listening line over shm carries the socket path", "[samples][node]") {
+  const node_option where = parsed("listen:shm:///tmp/a:80.sock");
+  const std::string line = listening_line(where);
+  CHECK(line == "jaegis-samples: listening on shm:///tmp/a:80.sock");
+  CHECK(address_text(where) == "shm:///tmp/a:80.sock");
+  CHECK(port_of_listening_line(line) == 0);  // the path's ":80" is no port
+  const auto target = target_of_listening_line(line + "\n");
+  REQUIRE(target.has_value());
+  CHECK(target->side == node_option::role::connect);
+  CHECK(target->via == node_option::carrier::shm);
+  CHECK(target->path == "/tmp/a:80.sock");
+  CHECK_FALSE(target_of_listening_line("jaegis-samples: listening on shm://").has_value());
 }
 
 TEST_CASE("pingpong as two separate processes: a listener, then a connector", "[samples][node]") {
@@ -120,6 +179,35 @@ TEST_CASE("contract-net as two separate processes", "[samples][node]") {
   REQUIRE(sink != nullptr);
   CHECK(listener.finish(generous, sink, "") == "");
   std::fclose(sink);
+}
+
+TEST_CASE("pingpong as two separate processes over shm", "[samples][node]") {
+  std::string path = "/tmp/jaegis-samples-test-";
+  path += std::to_string(getpid());
+  path += ".sock";
+  std::string side = "listen:shm://";
+  side += path;
+  peer_process listener({"pingpong", "--node", side, "--workers", "2"}, generous,
+                        JAEGIS_SAMPLES_BIN);
+  listener.remove_on_exit(path);
+  CHECK(listener.port() == 0);
+  CHECK(listener.target().via == node_option::carrier::shm);
+  CHECK(listener.target().path == path);
+  std::string command = JAEGIS_SAMPLES_BIN " pingpong --node connect:shm://";
+  command += path;
+  command += " --agents 4 --messages 3000 --workers 2 2>/dev/null";
+  std::string out;
+  const int rc = run_command(command, out);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("connected to shm://" + path) != std::string::npos);
+  CHECK(out.find("invariant   held: 3000 round trips over 2 pairs") != std::string::npos);
+  std::FILE* sink = std::tmpfile();
+  REQUIRE(sink != nullptr);
+  CHECK(listener.finish(generous, sink, "") == "");
+  std::fclose(sink);
+  // The listener removed its socket file when it stopped.
+  CHECK(access(path.c_str(), F_OK) != 0);
 }
 
 TEST_CASE("a listener whose peer leaves before the run is over fails", "[samples][node]") {
