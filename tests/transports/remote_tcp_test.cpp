@@ -5,9 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -18,14 +16,13 @@
 #include <memory>
 
 #include "../common/actor_test_support.hpp"
+#include "child_process.hpp"
 #include "remote_test_support.hpp"
 
 using namespace jaegis;
 using namespace remote_test;
 using namespace std::chrono_literals;
 using test::eventually;
-
-extern char** environ;
 
 namespace {
 
@@ -344,50 +341,11 @@ TEST_CASE("bad input closes that connection only, with a logged reason", "[remot
 
 namespace {
 /// The peer process (tests/transports/remote_peer_main.cpp), its port read from its stdout.
-struct peer_process {
-  peer_process() {
-    int out[2];
-    int in[2];
-    REQUIRE(::pipe(out) == 0);
-    REQUIRE(::pipe(in) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, in[1]);
-    std::string path = JAEGIS_REMOTE_PEER_PATH;
-    std::string key = secret;
-    char* argv[] = {path.data(), key.data(), nullptr};
-    REQUIRE(posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(in[0]);
-    stdin_fd = in[1];
-    std::string line;
-    char c = 0;
-    while (::read(out[0], &c, 1) == 1 && c != '\n')
-      line += c;
-    ::close(out[0]);
-    REQUIRE(line.rfind("port ", 0) == 0);
-    port = static_cast<std::uint16_t>(std::stoi(line.substr(5)));
+struct peer_process : child_process {
+  peer_process() : child_process({JAEGIS_REMOTE_PEER_PATH, secret}) {
+    REQUIRE(first_line().rfind("port ", 0) == 0);
+    port = static_cast<std::uint16_t>(std::stoi(first_line().substr(5)));
   }
-  ~peer_process() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-    ::close(stdin_fd);
-  }
-  void kill9() {
-    REQUIRE(::kill(pid, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFSIGNALED(status));
-    pid = -1;
-  }
-  pid_t pid = -1;
-  int stdin_fd = -1;
   std::uint16_t port = 0;
 };
 }  // namespace

@@ -3,8 +3,6 @@
 // and in order; a peer killed with SIGKILL mid-stream gives a node_down to monitors and to the
 // pending requests, and the survivor goes on with a new peer.
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "../common/actor_test_support.hpp"
+#include "child_process.hpp"
 #include "remote_test_support.hpp"
 #include "shm_remote_support.hpp"
 
@@ -25,8 +24,6 @@ using namespace remote_test;
 using namespace shm_test;
 using namespace std::chrono_literals;
 using test::eventually;
-
-extern char** environ;
 
 namespace {
 
@@ -38,57 +35,23 @@ constexpr std::uint64_t message_count = 100'000;  // sanitizers: the same path, 
 constexpr std::uint64_t message_count = 10'000'000;
 #endif
 
-/// The peer process, started on a fresh socket path; ready once it listens.
-struct peer_process {
-  peer_process() {
+/// A fresh socket path for a peer, removed again once the peer is gone.
+struct socket_path {
+  socket_path() {
     static std::atomic<int> counter{0};
-    path = "/tmp/jaegis-shm-remote-" + std::to_string(::getpid()) + "-" +
-           std::to_string(counter.fetch_add(1)) + ".sock";
-    int out[2];
-    int in[2];
-    REQUIRE(::pipe(out) == 0);
-    REQUIRE(::pipe(in) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, in[1]);
-    std::string program = JAEGIS_SHM_PEER_PATH;
-    std::string key = secret;
-    char* argv[] = {program.data(), key.data(), path.data(), nullptr};
-    REQUIRE(posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(in[0]);
-    stdin_fd = in[1];
-    std::string line;
-    char c = 0;
-    while (::read(out[0], &c, 1) == 1 && c != '\n')
-      line += c;
-    ::close(out[0]);
-    REQUIRE(line == "ready");
+    value = "/tmp/jaegis-shm-remote-" + std::to_string(::getpid()) + "-" +
+            std::to_string(counter.fetch_add(1)) + ".sock";
   }
-  ~peer_process() {
-    if (pid > 0) {
-      ::close(stdin_fd);  // a clean exit: the peer ends when its stdin closes
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-    } else {
-      ::close(stdin_fd);
-    }
-    ::unlink(path.c_str());
+  ~socket_path() { ::unlink(value.c_str()); }
+  std::string value;
+};
+
+/// The peer process (tests/transports/shm_peer_main.cpp), ready once it listens.
+struct peer_process : socket_path, child_process {
+  peer_process() : child_process({JAEGIS_SHM_PEER_PATH, secret, value}), path(value) {
+    REQUIRE(first_line() == "ready");
   }
-  void kill9() {
-    REQUIRE(::kill(pid, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFSIGNALED(status));
-    pid = -1;
-  }
-  pid_t pid = -1;
-  int stdin_fd = -1;
-  std::string path;
+  const std::string& path;
 };
 
 /// This process's node, with the shm carrier.
