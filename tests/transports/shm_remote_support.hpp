@@ -1,6 +1,6 @@
 #pragma once
 
-// What the shared-memory remoting test and its peer process (shm_peer_main.cpp) share: a sink
+// What the shared-memory remoting test and its peer process (remote_peer_main.cpp) share: a sink
 // that counts numbered messages and the ones that came out of order, and reports on request.
 
 #include <cstdint>

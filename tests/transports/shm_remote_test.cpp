@@ -1,7 +1,7 @@
 // Remoting over the shared-memory carrier between two processes: this one and a peer process
-// (transports_shm_peer) that serves a calc and a sink. 10^7 numbered messages arrive exactly once
-// and in order; a peer killed with SIGKILL mid-stream gives a node_down to monitors and to the
-// pending requests, and the survivor goes on with a new peer.
+// (transports_remote_peer, on shm) that serves a calc and a sink. 10^7 numbered messages arrive
+// exactly once and in order; a peer killed with SIGKILL mid-stream gives a node_down to monitors
+// and to the pending requests, and the survivor goes on with a new peer.
 
 #include <unistd.h>
 
@@ -46,9 +46,9 @@ struct socket_path {
   std::string value;
 };
 
-/// The peer process (tests/transports/shm_peer_main.cpp), ready once it listens.
+/// The peer process (tests/transports/remote_peer_main.cpp on shm), ready once it listens.
 struct peer_process : socket_path, child_process {
-  peer_process() : child_process({JAEGIS_SHM_PEER_PATH, secret, value}), path(value) {
+  peer_process() : child_process({JAEGIS_REMOTE_PEER_PATH, secret, "shm", value}), path(value) {
     REQUIRE(first_line() == "ready");
   }
   const std::string& path;
