@@ -3,6 +3,8 @@
 #include <jaegis/transports/little_endian.hpp>
 #include <sstream>
 
+#include "hex_text.hpp"
+
 namespace jaegis::transports {
 
 namespace {
@@ -20,12 +22,6 @@ constexpr std::size_t at_sender = 24;
 constexpr std::size_t at_receiver = 32;
 constexpr std::size_t at_request_id = 40;
 static_assert(at_request_id + 8 == frame_header_size);
-
-std::string hex(std::uint64_t value) {
-  std::ostringstream out;
-  out << "0x" << std::hex << value;
-  return out.str();
-}
 
 }  // namespace
 
@@ -108,7 +104,7 @@ decode_error validate_header(const frame_header& h, std::uint32_t max_payload,
   }
   if ((h.flags & ~frame_flags::known) != 0) {
     message = "unknown flag bits ";
-    message += hex(h.flags & ~frame_flags::known);
+    message += hex_text(h.flags & ~frame_flags::known);
     return decode_error::unknown_flags;
   }
 

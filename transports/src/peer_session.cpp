@@ -5,9 +5,9 @@
 #include <jaegis/framework/run_end.hpp>
 #include <jaegis/transports/serialization.hpp>
 #include <jaegis/transports/wire_codec.hpp>
-#include <sstream>
 #include <thread>
 
+#include "hex_text.hpp"
 #include "node_core.hpp"
 #include "remote_proxy.hpp"
 
@@ -47,12 +47,6 @@ error to_error(const wire_error& w) {
                         ? static_cast<errc>(w.code)
                         : errc::unhandled_exception;
   return error(code, w.what);
-}
-
-std::string hex(std::uint64_t v) {
-  std::ostringstream out;
-  out << "0x" << std::hex << v;
-  return out.str();
 }
 
 }  // namespace
@@ -222,7 +216,7 @@ void peer_session::handle_handshake_frame(const frame_view& f) {
 void peer_session::deliver(const frame_view& f) {
   const wire_codec* codec = wire_codecs::instance().by_wire(f.header.type_id);
   if (codec == nullptr) {
-    protocol_error("unknown type id " + hex(f.header.type_id) +
+    protocol_error("unknown type id " + transports::hex_text(f.header.type_id) +
                    " (no remote type of that name is registered on this node)");
     return;
   }
@@ -283,13 +277,12 @@ void peer_session::complete_request(const frame_view& f) {
   }
   envelope* response = nullptr;
   if (f.header.kind == frame_kind::error_response) {
-    wire_error w;
-    if (deserialize_from(f.payload, w) != transports::serialization_error::none) {
+    error reason;
+    if (!read_error(f, reason)) {
       respond_error(requester, error(errc::bad_response, "a malformed error response"));
-      protocol_error("a malformed error_response payload");
       return;
     }
-    response = make_envelope<error>(to_error(w));
+    response = make_envelope<error>(std::move(reason));
     response->flags = error_response;
   } else {
     const wire_codec* codec = wire_codecs::instance().by_wire(f.header.type_id);
@@ -297,8 +290,9 @@ void peer_session::complete_request(const frame_view& f) {
     if (codec != nullptr) response = codec->read(f.payload, bad);
     if (response == nullptr) {
       respond_error(requester, error(errc::bad_response, "a response this node cannot decode"));
-      protocol_error(codec == nullptr ? "a response of unknown type id " + hex(f.header.type_id)
-                                      : "a response whose payload does not decode");
+      protocol_error(codec == nullptr
+                         ? "a response of unknown type id " + transports::hex_text(f.header.type_id)
+                         : "a response whose payload does not decode");
       return;
     }
   }
@@ -353,12 +347,22 @@ void peer_session::complete_lookup(const frame_view& f) {
   }
 }
 
-void peer_session::on_remote_down(const frame_view& f) {
+bool peer_session::read_error(const frame_view& f, error& out) {
   wire_error w;
   if (deserialize_from(f.payload, w) != transports::serialization_error::none) {
-    protocol_error("a malformed down payload");
-    return;
+    std::string why = "a malformed ";
+    why += to_string(f.header.kind);
+    why += " payload";
+    protocol_error(std::move(why));
+    return false;
   }
+  out = to_error(w);
+  return true;
+}
+
+void peer_session::on_remote_down(const frame_view& f) {
+  error reason;
+  if (!read_error(f, reason)) return;
   actor_ref proxy;
   {
     std::lock_guard lock(mutex_);
@@ -367,18 +371,15 @@ void peer_session::on_remote_down(const frame_view& f) {
     proxy = std::move(it->second);
     proxies_.erase(it);
   }
-  proxy.send(proxy_stop{to_error(w)});
+  proxy.send(proxy_stop{std::move(reason)});
 }
 
 void peer_session::on_remote_exit(const frame_view& f) {
-  wire_error w;
-  if (deserialize_from(f.payload, w) != transports::serialization_error::none) {
-    protocol_error("a malformed exit payload");
-    return;
-  }
+  error reason;
+  if (!read_error(f, reason)) return;
   // The exit comes from the sender's proxy here, so its source is an id the receiver knows.
   if (actor_ref proxy = proxy_for(f.header.sender)) {
-    proxy.send(proxy_exit{f.header.receiver, to_error(w)});
+    proxy.send(proxy_exit{f.header.receiver, std::move(reason)});
   }
 }
 

@@ -99,6 +99,8 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   void complete_request(const transports::frame_view& f);
   void answer_lookup(const transports::frame_view& f);
   void complete_lookup(const transports::frame_view& f);
+  /// The reason in an error_response, down or exit payload; false (a protocol error) if malformed.
+  bool read_error(const transports::frame_view& f, error& out);
   void on_remote_down(const transports::frame_view& f);
   void on_remote_exit(const transports::frame_view& f);
   template <class M>
