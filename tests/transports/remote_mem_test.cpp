@@ -93,7 +93,7 @@ struct served : two_nodes {
   explicit served(std::uint64_t seed, bool trap = true) : two_nodes(seed) {
     node_b->publish("calc", sys_b.spawn<calc>(&at_b));
     peer = connect_a_to_b();
-    auto f = node_a->lookup_async<calc>(peer, "calc", 1s);
+    auto f = node_a->lookup_async<calc>(peer, "calc");
     REQUIRE(run_until([&] { return f.ready(); }));
     remote = remote_node::typed<calc>(f.get(0ms));
     REQUIRE(remote);
@@ -180,14 +180,14 @@ TEST_CASE("many requests in flight are each answered once, in any interleaving",
 
 TEST_CASE("lookup failures are clear errors", "[remote][mem]") {
   served s(31);
-  auto missing = s.node_a->lookup_async<calc>(s.peer, "no-such-name", 1s);
+  auto missing = s.node_a->lookup_async<calc>(s.peer, "no-such-name");
   REQUIRE(s.run_until([&] { return missing.ready(); }));
   CHECK_THROWS_WITH(missing.get(0ms), Catch::Contains("no actor is published as 'no-such-name'"));
-  auto wrong = s.node_a->lookup_async<other_actor>(s.peer, "calc", 1s);
+  auto wrong = s.node_a->lookup_async<other_actor>(s.peer, "calc");
   REQUIRE(s.run_until([&] { return wrong.ready(); }));
   CHECK_THROWS_WITH(wrong.get(0ms), Catch::Contains("another actor class"));
   node_info stranger{99, 1, "mem:x"};
-  auto nowhere = s.node_a->lookup_async<calc>(stranger, "calc", 1s);
+  auto nowhere = s.node_a->lookup_async<calc>(stranger, "calc");
   CHECK_THROWS_WITH(nowhere.get(0ms), Catch::Contains("not connected to node 99"));
 }
 
@@ -268,7 +268,7 @@ TEST_CASE("a severed link is node down: monitors, links and requests all learn i
     // Reconnecting makes a new connection; the old ref stays dead, a new lookup works.
     const node_info again = s.connect_a_to_b();
     CHECK(again.node_id == 2);
-    auto f = s.node_a->lookup_async<calc>(again, "calc", 1s);
+    auto f = s.node_a->lookup_async<calc>(again, "calc");
     REQUIRE(s.run_until([&] { return f.ready(); }));
     ref<calc> fresh = remote_node::typed<calc>(f.get(0ms));
     CHECK(fresh.id() != s.remote.id());

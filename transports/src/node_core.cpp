@@ -170,8 +170,10 @@ void node_core::on_established(const std::shared_ptr<peer_session>& s) {
 void node_core::on_session_closed(peer_session& s, std::string_view reason, bool was_established) {
   std::shared_ptr<peer_session> keep_alive;  // released outside the lock
   std::shared_ptr<remote_op<node_info>> op;
+  bool shutting_down = false;
   {
     std::lock_guard lock(mutex_);
+    shutting_down = shut_down_;
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
       if (it->get() == &s) {
         keep_alive = std::move(*it);
@@ -190,11 +192,6 @@ void node_core::on_session_closed(peer_session& s, std::string_view reason, bool
         connects_.erase(it);
       }
     }
-  }
-  bool shutting_down = false;
-  {
-    std::lock_guard lock(mutex_);
-    shutting_down = shut_down_;
   }
   if (was_established && !shutting_down) {  // our own shutdown is no news
     log("jaegis: node " + std::to_string(s.peer().identity.node_id) + " at " + s.info().address +
@@ -243,8 +240,7 @@ actor_ref node_core::find_published(std::string_view name, std::uint64_t actor_t
 }
 
 remote_future<actor_ref> node_core::lookup(const node_info& peer, std::string_view name,
-                                           std::uint64_t actor_type,
-                                           std::chrono::milliseconds /*timeout*/) {
+                                           std::uint64_t actor_type) {
   auto op = std::make_shared<remote_op<actor_ref>>();
   std::shared_ptr<peer_session> s;
   {

@@ -44,7 +44,7 @@ class node_core final : public net::session_factory {
   void publish(std::string_view name, const actor_ref& actor, std::uint64_t actor_type);
   bool unpublish(std::string_view name);
   remote_future<actor_ref> lookup(const node_info& peer, std::string_view name,
-                                  std::uint64_t actor_type, std::chrono::milliseconds timeout);
+                                  std::uint64_t actor_type);
   void tick();
   std::vector<node_info> peers() const;
   void disconnect(std::uint64_t node_id);

@@ -421,7 +421,7 @@ void peer_session::protocol_error(std::string why) {
 
 // ---- sending -----------------------------------------------------------------------------------
 
-bool peer_session::relay(envelope& e, actor_id remote, actor_id proxy) {
+bool peer_session::relay(envelope& e, actor_id remote) {
   send_guard guard(*this);
   if (!guard || !established()) {
     std::string what = "the connection to node ";
@@ -465,7 +465,6 @@ bool peer_session::relay(envelope& e, actor_id remote, actor_id proxy) {
   }
   // relaxed: a threshold check; the resume protocol (wait_for_room) is what must not be missed.
   if (queued_bytes_.load(std::memory_order_relaxed) > core_.config().outbound_limit) return false;
-  (void)proxy;
   const wire_codec* codec = wire_codecs::instance().by_local(e.type);
   if (codec == nullptr) {
     std::string what = "cannot send ";

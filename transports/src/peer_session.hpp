@@ -42,10 +42,10 @@ class peer_session final : public net::session, public std::enable_shared_from_t
   void sent(std::size_t bytes) override;
   void on_closed(std::string_view reason) override;
 
-  /// A proxy hands over what was sent to the remote actor `remote` (its own id `proxy`):
-  /// a message, a request, a response to a request the peer made, or an exit from a link. False
-  /// if the connection is congested: the proxy holds `e` and retries after a resume.
-  bool relay(envelope& e, actor_id remote, actor_id proxy);
+  /// A proxy hands over what was sent to the remote actor `remote`: a message, a request, a
+  /// response to a request the peer made, or an exit from a link. False if the connection is
+  /// congested: the proxy holds `e` and retries after a resume.
+  bool relay(envelope& e, actor_id remote);
   /// Asks the peer to say when `remote` stops (every proxy does once).
   void send_monitor(actor_id remote);
   /// Tells the peer that local actor `who` stopped (it monitored it).

@@ -74,9 +74,8 @@ void remote_node::publish_untyped(std::string_view name, const actor_ref& actor,
 }
 
 remote_future<actor_ref> remote_node::lookup_untyped(const node_info& peer, std::string_view name,
-                                                     std::uint64_t actor_type,
-                                                     std::chrono::milliseconds timeout) {
-  return core_->lookup(peer, name, actor_type, timeout);
+                                                     std::uint64_t actor_type) {
+  return core_->lookup(peer, name, actor_type);
 }
 
 void remote_node::tick() {

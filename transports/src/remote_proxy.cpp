@@ -36,22 +36,21 @@ bool remote_proxy::dispatch(envelope& e) {
   } else if (e.type == type_id<proxy_exit>()) {
     proxy_exit& x = e.payload<proxy_exit>();
     if (actor_ref target = system().registry().get(x.local)) send_exit(target, x.reason);
-  } else if (!held_.empty() || !session_->relay(e, remote_, id())) {
-    hold(e);
+  } else if (!held_.empty() || !session_->relay(e, remote_)) {
+    hold_current();
   }
   return true;
 }
 
-void remote_proxy::hold(envelope& e) {
+void remote_proxy::hold_current() {
   envelope* owned = cell().adopt_current();  // the runtime will neither answer nor free it now
   held_.push(owned);
   if (held_.head == owned) session_->wait_for_room(id());
-  (void)e;
 }
 
 void remote_proxy::send_held() {
   while (envelope* e = held_.head) {
-    if (!session_->relay(*e, remote_, id())) {
+    if (!session_->relay(*e, remote_)) {
       session_->wait_for_room(id());
       return;
     }

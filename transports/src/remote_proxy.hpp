@@ -60,7 +60,8 @@ class remote_proxy final : public actor_base {
   bool dispatch(envelope& e) override;
 
  private:
-  void hold(envelope& e);
+  /// Keeps the message being dispatched, in order, until the session has room.
+  void hold_current();
   void send_held();
   void drop_held(const error& why) noexcept;
 

@@ -19,12 +19,9 @@ wire_codecs& wire_codecs::instance() {
 }
 
 wire_codecs::wire_codecs()
-    : by_local_(new std::atomic<const wire_codec*>[local_capacity]),
-      by_wire_(new std::atomic<const wire_codec*>[wire_capacity]) {
-  for (std::size_t i = 0; i < local_capacity; ++i)
-    by_local_[i].store(nullptr, std::memory_order_relaxed);  // relaxed: before any sharing
-  for (std::size_t i = 0; i < wire_capacity; ++i)
-    by_wire_[i].store(nullptr, std::memory_order_relaxed);  // relaxed: as above
+    // (): value-initialised, every entry nullptr.
+    : by_local_(new std::atomic<const wire_codec*>[local_capacity]()),
+      by_wire_(new std::atomic<const wire_codec*>[wire_capacity]()) {
   add<unit_t>();
 }
 

@@ -136,7 +136,7 @@ population<A> open_population(actor_system& system, remote_node& node, const nod
   std::vector<remote_future<actor_ref>> lookups;
   lookups.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i)
-    lookups.push_back(node.lookup_async<A>(peer, member_name(name, i), call_timeout));
+    lookups.push_back(node.lookup_async<A>(peer, member_name(name, i)));
   p.members.reserve(count);
   for (auto& f : lookups)
     p.members.push_back(remote_node::typed<A>(f.get(call_timeout)));

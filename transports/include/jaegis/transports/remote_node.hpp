@@ -174,18 +174,18 @@ class remote_node {
   template <class A>
   ref<A> lookup(const node_info& peer, std::string_view name,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    return typed<A>(lookup_async<A>(peer, name, timeout).get(timeout));
+    return typed<A>(lookup_async<A>(peer, name).get(timeout));
   }
+  /// The same without blocking: the future's get(timeout) bounds the wait. (The answer always
+  /// comes, or the node is declared down, which fails it.)
   template <class A>
-  remote_future<actor_ref> lookup_async(const node_info& peer, std::string_view name,
-                                        std::chrono::milliseconds timeout) {
+  remote_future<actor_ref> lookup_async(const node_info& peer, std::string_view name) {
     detail::codecs_of_actor<A, typename A::message_types>::add();
-    return lookup_untyped(peer, name, detail::actor_type_hash<A>(), timeout);
+    return lookup_untyped(peer, name, detail::actor_type_hash<A>());
   }
   /// An untyped ref (any published actor): sends must use registered types (add_type).
   remote_future<actor_ref> lookup_untyped(const node_info& peer, std::string_view name,
-                                          std::uint64_t actor_type,
-                                          std::chrono::milliseconds timeout);
+                                          std::uint64_t actor_type);
 
   template <class A>
   static ref<A> typed(const actor_ref& r) {
