@@ -61,6 +61,44 @@ inline figures remote_throughput_figures(std::uint64_t messages, std::uint64_t s
 // Parent halves take the round's parameters and the running peer (peer.port() on 127.0.0.1);
 // peer halves take the peer's arguments and return the peer process's exit status.
 
+/// The floors' ping-pong message: the sequence number and a tag, 16 bytes as the actors' message.
+struct floor_ping {
+  std::uint64_t seq;
+  std::uint64_t tag;
+};
+static_assert(sizeof(floor_ping) == remote_ping_bytes);
+inline constexpr std::uint64_t floor_ping_tag = 0x70696e67;  // "ping"
+
+/// The floors' ping-pong, whatever carries it: `exchange(m)` sends m and reads the reply into
+/// it. remote_warmup unmeasured round trips, then remote_round_trips timed one by one; every
+/// reply must carry its request's number and the tag (`who` names the floor in the message).
+template <class Exchange>
+figures floor_pingpong(const run_params& p, Exchange&& exchange, const char* who) {
+  const std::uint64_t warmup = p.n.remote_warmup;
+  const std::uint64_t total = warmup + p.n.remote_round_trips;
+  std::vector<std::uint64_t> samples(p.n.remote_round_trips);
+  std::uint64_t bad_replies = 0;
+  std::uint64_t start_ns = 0;
+  std::uint64_t last = 0;
+  for (std::uint64_t i = 0; i < total; ++i) {
+    if (i == warmup) {
+      start_ns = now_ns();
+      last = sample_clock::now();
+    }
+    floor_ping m{i, floor_ping_tag};
+    exchange(m);
+    if (m.seq != i || m.tag != floor_ping_tag) ++bad_replies;
+    if (i >= warmup) {
+      const std::uint64_t t = sample_clock::now();
+      samples[i - warmup] = t - last;
+      last = t;
+    }
+  }
+  const std::uint64_t span = now_ns() - start_ns;
+  require(bad_replies == 0, std::string(who) + ": " + std::to_string(bad_replies) + " replies bad");
+  return remote_pingpong_figures(samples, span, who);
+}
+
 namespace remote_floor {
 figures pingpong(const run_params& p, const peer_process& peer);
 figures throughput(const run_params& p, const peer_process& peer);

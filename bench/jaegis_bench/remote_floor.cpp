@@ -144,15 +144,6 @@ int accept_parent(const peer_args& args) {
   return fd;
 }
 
-/// One remote-pingpong message: the sequence number and a tag, 16 bytes as the actors' message.
-struct ping_message {
-  std::uint64_t seq;
-  std::uint64_t tag;
-};
-static_assert(sizeof(ping_message) == remote_ping_bytes);
-
-constexpr std::uint64_t ping_tag = 0x70696e67;  // "ping"
-
 struct throughput_ack {
   std::uint64_t received;
   std::uint64_t out_of_order;
@@ -162,30 +153,13 @@ struct throughput_ack {
 
 figures pingpong(const run_params& p, const peer_process& peer) {
   socket_fd s(connect_to(peer));
-  const std::uint64_t warmup = p.n.remote_warmup;
-  const std::uint64_t total = warmup + p.n.remote_round_trips;
-  std::vector<std::uint64_t> samples(p.n.remote_round_trips);
-  std::uint64_t bad_replies = 0;
-  std::uint64_t start_ns = 0;
-  std::uint64_t last = 0;
-  for (std::uint64_t i = 0; i < total; ++i) {
-    if (i == warmup) {
-      start_ns = now_ns();
-      last = sample_clock::now();
-    }
-    ping_message m{i, ping_tag};
-    write_full(s.get(), &m, sizeof m);
-    require(read_full(s.get(), &m, sizeof m), "remote floor: the peer closed the connection");
-    if (m.seq != i || m.tag != ping_tag) ++bad_replies;
-    if (i >= warmup) {
-      const std::uint64_t t = sample_clock::now();
-      samples[i - warmup] = t - last;
-      last = t;
-    }
-  }
-  const std::uint64_t span = now_ns() - start_ns;
-  require(bad_replies == 0, "remote floor: " + std::to_string(bad_replies) + " replies bad");
-  return remote_pingpong_figures(samples, span, "floor remote-pingpong");
+  return floor_pingpong(
+      p,
+      [&](floor_ping& m) {
+        write_full(s.get(), &m, sizeof m);
+        require(read_full(s.get(), &m, sizeof m), "remote floor: the peer closed the connection");
+      },
+      "floor remote-pingpong");
 }
 
 figures throughput(const run_params& p, const peer_process& peer) {
@@ -216,7 +190,7 @@ figures throughput(const run_params& p, const peer_process& peer) {
 
 int serve_pingpong(const peer_args& a) {
   socket_fd s(accept_parent(a));
-  ping_message m{};
+  floor_ping m{};
   while (read_full(s.get(), &m, sizeof m))
     write_full(s.get(), &m, sizeof m);
   return 0;  // the parent closed the connection: the end of service

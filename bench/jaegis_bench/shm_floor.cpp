@@ -195,14 +195,6 @@ class reader {
   std::uint64_t pos_ = 0;
 };
 
-/// One pingpong message: the sequence number and a tag, as the actors' 16-byte message.
-struct ping_message {
-  std::uint64_t seq;
-  std::uint64_t tag;
-};
-static_assert(sizeof(ping_message) == remote_ping_bytes);
-constexpr std::uint64_t ping_tag = 0x70696e67;  // "ping"
-
 /// Messages in the throughput floor's next slot when `left` remain (both ends compute it).
 std::size_t batch_size(std::uint64_t left) {
   return static_cast<std::size_t>(std::min<std::uint64_t>(slot_messages, left));
@@ -227,30 +219,13 @@ figures pingpong(const run_params& p, const peer_process& peer) {
   parent_segment seg(peer);
   writer out(seg.s->to_peer);
   reader in(seg.s->to_parent, nullptr);
-  const std::uint64_t warmup = p.n.remote_warmup;
-  const std::uint64_t total = warmup + p.n.remote_round_trips;
-  std::vector<std::uint64_t> samples(p.n.remote_round_trips);
-  std::uint64_t bad_replies = 0;
-  std::uint64_t start_ns = 0;
-  std::uint64_t last = 0;
-  for (std::uint64_t i = 0; i < total; ++i) {
-    if (i == warmup) {
-      start_ns = now_ns();
-      last = sample_clock::now();
-    }
-    ping_message m{i, ping_tag};
-    out.put(&m, sizeof m);
-    in.get(&m, sizeof m);
-    if (m.seq != i || m.tag != ping_tag) ++bad_replies;
-    if (i >= warmup) {
-      const std::uint64_t t = sample_clock::now();
-      samples[i - warmup] = t - last;
-      last = t;
-    }
-  }
-  const std::uint64_t span = now_ns() - start_ns;
-  require(bad_replies == 0, "shm floor: " + std::to_string(bad_replies) + " replies bad");
-  return remote_pingpong_figures(samples, span, "floor shm-pingpong");
+  return floor_pingpong(
+      p,
+      [&](floor_ping& m) {
+        out.put(&m, sizeof m);
+        in.get(&m, sizeof m);
+      },
+      "floor shm-pingpong");
 }
 
 figures throughput(const run_params& p, const peer_process& peer) {
@@ -284,7 +259,7 @@ int serve_pingpong(const peer_args& a) {
   segment* s = create_segment(a);
   reader in(s->to_peer, &s->closed);
   writer out(s->to_parent);
-  ping_message m{};
+  floor_ping m{};
   while (in.get(&m, sizeof m))
     out.put(&m, sizeof m);
   return 0;  // the parent closed the segment: the end of service
